@@ -1,0 +1,79 @@
+"""The demo data loads completely and idempotently."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from web.extensions import db
+from web.models import Base, ExpertProfile, Issue, Municipality, SupportProgram, User
+from web.services.seeding import load_seed
+
+SEED = Path(__file__).resolve().parents[2] / "seed_data"
+
+
+def _snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table (except password hashes' salts, which differ per hash)."""
+    rows = {}
+    for table in Base.metadata.sorted_tables:
+        columns = [c for c in table.columns if c.name != "password_hash"]
+        rows[table.name] = sorted(map(tuple, db.session.execute(select(*columns)).all()), key=repr)
+    return rows
+
+
+@pytest.fixture
+def seeded(app_ctx):
+    report = load_seed(SEED)
+    db.session.commit()
+    return report
+
+
+def test_seed_loads_the_whole_demo_data(seeded):
+    counts = {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+              for model in (Municipality, ExpertProfile, Issue, SupportProgram, User)}
+    assert counts["ExpertProfile"] >= 60 and counts["Issue"] >= 40 and counts["SupportProgram"] >= 2
+    assert counts["User"] == counts["ExpertProfile"] + len(json.loads((SEED / "accounts.json").read_text()))
+
+
+def test_seeding_twice_changes_nothing(seeded):
+    before = _snapshot()
+    report = load_seed(SEED)
+    db.session.commit()
+    assert not report.inserted and str(report) == "変更なし（すべて登録済み）"
+    assert _snapshot() == before
+
+
+def test_seed_covers_hokkaidos_fourteen_subprefectures(seeded):
+    names = db.session.scalars(select(Municipality.subprefecture).distinct().where(
+        Municipality.prefecture_code == "01")).all()
+    assert len(set(names)) == 14
+
+
+def test_seed_covers_every_sector_and_role(seeded):
+    from web.codes import ROLES, SECTORS
+    issues = db.session.scalars(select(Issue)).all()
+    experts = db.session.scalars(select(ExpertProfile)).all()
+    assert {i.sector for i in issues} == set(SECTORS)
+    assert set().union(*(e.roles for e in experts)) == set(ROLES)
+
+
+def test_mic_advisor_program_caps_are_data(seeded):
+    mic = db.session.scalar(select(SupportProgram).where(SupportProgram.code == "mic_advisor"))
+    assert (mic.max_onsite_visits_per_fy, mic.max_online_hours_per_fy) == (3, 10)
+
+
+def test_demo_accounts_can_log_in(seeded, client):
+    response = client.post("/auth/login", data={"email": "iwamizawa@demo.example.jp", "password": "dx-demo-2026"})
+    assert response.status_code == 302
+
+
+def test_seed_refuses_a_wrong_check_digit(app_ctx, tmp_path):
+    for name in ("prefectures.csv", "subprefectures.csv"):
+        (tmp_path / name).write_text((SEED / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "municipalities.csv").write_text(
+        "code,name,kana,prefecture_code,subprefecture,lat,lon\n012105,岩見沢市,いわみざわし,01,,43.2,141.8\n",
+        encoding="utf-8")
+    with pytest.raises(ValueError, match="invalid code 012105"):
+        load_seed(tmp_path)

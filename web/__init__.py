@@ -1,0 +1,123 @@
+"""Application factory."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from web.config import Config, load_or_create_secret_key
+from web.extensions import csrf, db, limiter, login_manager, migrate, talisman
+
+CSP = {
+    "default-src": "'self'",
+    "img-src": "'self' data:",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+    "form-action": "'self'",
+}
+
+
+def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask application; `config` overrides the environment-driven defaults."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    register_shellcontext(app)
+    configure_logging(app)
+    return app
+
+
+def load_config(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> None:
+    """Load Config, then the override, then fill the instance-folder defaults."""
+    app.config.from_object(Config)
+    if isinstance(config, Mapping):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'dxmatch.sqlite3'}"
+
+
+def register_extensions(app: Flask) -> None:
+    """Attach the unbound extensions to this app."""
+    import web.models  # noqa: F401  (registers every table on the metadata)
+    from web.auth.session import init_login
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    init_login(app, login_manager)
+    talisman.init_app(
+        app,
+        force_https=app.config["FORCE_HTTPS"],
+        session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+        content_security_policy=CSP,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        strict_transport_security_max_age=31536000,
+    )
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount every blueprint."""
+    from web.admin import bp as admin_bp
+    from web.auth import bp as auth_bp
+    from web.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render Japanese error pages."""
+    from web.errors import init_errors
+
+    init_errors(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    """Expose date filters and code labels to templates."""
+    from web import codes
+    from web.dates import format_date, format_fiscal_year, format_wareki
+
+    app.add_template_filter(format_date, "jpdate")
+    app.add_template_filter(format_wareki, "wareki")
+    app.add_template_filter(format_fiscal_year, "fiscal_year")
+    app.jinja_env.globals["codes"] = codes
+
+
+def register_commands(app: Flask) -> None:
+    """Add `flask seed` and `flask users ...`."""
+    from web.cli import seed_command, users_cli
+
+    app.cli.add_command(seed_command)
+    app.cli.add_command(users_cli)
+
+
+def register_shellcontext(app: Flask) -> None:
+    """Make db and the models available in `flask shell`."""
+    import web.models as models
+
+    app.shell_context_processor(lambda: {"db": db, "models": models})
+
+
+def configure_logging(app: Flask) -> None:
+    """Log at LOG_LEVEL to stderr (no personal data is ever passed to loggers)."""
+    if app.testing:
+        return
+    logging.basicConfig(
+        level=app.config["LOG_LEVEL"], format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )

@@ -1,0 +1,34 @@
+"""Auth forms."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, Length
+
+
+def strip_text(value: str | None) -> str | None:
+    """Drop surrounding spaces (including full-width ones) that people paste with addresses."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(
+        "メールアドレス",
+        filters=[strip_text],
+        validators=[
+            DataRequired("メールアドレスを入力してください。"),
+            Length(max=254, message="メールアドレスは254文字以内で入力してください。"),
+            Email("メールアドレスの形式で入力してください（例: taro@example.jp）。", check_deliverability=False),
+        ],
+    )
+    password = PasswordField(
+        "パスワード",
+        validators=[
+            DataRequired("パスワードを入力してください。"),
+            Length(max=256, message="パスワードは256文字以内で入力してください。"),
+        ],
+    )
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token, for state-changing buttons."""

@@ -1,0 +1,29 @@
+"""Flask-Login wiring: alternative session ids so logout really ends a session."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import LoginManager
+
+from web.extensions import db
+from web.models import User
+
+
+def load_user(session_id: str) -> User | None:
+    """Return the user of a session id "<id>:<session_version>", or None if it is stale or inactive."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def init_login(app: Flask, manager: LoginManager) -> None:
+    """Configure the login manager in Japanese."""
+    manager.init_app(app)
+    manager.login_view = "auth.login"
+    manager.login_message = "このページを見るにはログインしてください。"
+    manager.login_message_category = "info"
+    manager.session_protection = "basic"
+    manager.user_loader(load_user)

@@ -1,0 +1,48 @@
+"""Command-line interface: `flask seed`, `flask users create`."""
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from web.extensions import db
+from web.services import accounts, seeding
+from web.services.errors import ServiceError
+
+
+@click.command("seed")
+@click.option("--data-dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help="Folder of seed files (default: SEED_DATA_DIR, i.e. seed_data/).")
+@click.option("--show-logins", is_flag=True, help="Print the demo accounts afterwards.")
+@with_appcontext
+def seed_command(data_dir: str | None, show_logins: bool) -> None:
+    """Load the demo data (running it twice changes nothing)."""
+    report = seeding.load_seed(data_dir)
+    db.session.commit()
+    click.echo(str(report))
+    if show_logins:
+        click.echo(seeding.describe_demo_logins(data_dir))
+
+
+@click.group("users")
+def users_cli() -> None:
+    """Manage accounts."""
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(["officer", "expert", "coordinator", "admin"]))
+@click.option("--municipality", "municipality_code", default=None, help="6桁の団体コード (officer)")
+@click.option("--prefecture", "prefecture_code", default=None, help="2桁の都道府県コード (coordinator)")
+@click.option("--name", "display_name", default=None, help="表示名")
+@with_appcontext
+def create_user_command(email: str, password: str, role: str, municipality_code: str | None,
+                        prefecture_code: str | None, display_name: str | None) -> None:
+    """Create an account."""
+    try:
+        user = accounts.create_user(email, password, role, display_name, municipality_code, prefecture_code)
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"アカウントを作成しました（id={user.id}, 役割={user.role_label}）")

@@ -1,0 +1,52 @@
+"""Japanese error pages; the 500 handler rolls back the failed transaction."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from web.extensions import db
+
+logger = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: ("リクエストを処理できませんでした", "入力内容を確認して、もう一度お試しください。"),
+    403: ("このページを表示する権限がありません", "ご自身の役割で利用できるページからお進みください。"),
+    404: ("ページが見つかりません", "URLが正しいか、またはページが削除されていないかご確認ください。"),
+    405: ("この操作はできません", "画面のボタンから操作してください。"),
+    413: ("送信されたデータが大きすぎます", "内容を短くして、もう一度お試しください。"),
+    429: ("短時間に操作が集中しました", "しばらく（1分ほど）待ってから、もう一度お試しください。"),
+    500: ("システムエラーが発生しました", "時間をおいてもう一度お試しください。解決しない場合は管理者にお問い合わせください。"),
+}
+
+
+def _render(code: int, detail: str | None = None) -> tuple[str, int]:
+    title, hint = MESSAGES.get(code, MESSAGES[500])
+    return render_template("errors/error.html", code=code, title=title, hint=detail or hint), code
+
+
+def handle_http_error(error: HTTPException) -> tuple[str, int]:
+    code = error.code or 500
+    if code >= 500:
+        db.session.rollback()
+    return _render(code if code in MESSAGES else 500)
+
+
+def handle_csrf_error(error: CSRFError) -> tuple[str, int]:
+    return _render(400, "フォームの有効期限が切れたか、不正な送信です。ページを再読み込みして、もう一度送信してください。")
+
+
+def handle_unexpected(error: Exception) -> tuple[str, int]:
+    db.session.rollback()
+    logger.exception("unhandled error")
+    return _render(500)
+
+
+def init_errors(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_error)
+    if not app.testing:
+        app.register_error_handler(Exception, handle_unexpected)

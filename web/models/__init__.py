@@ -1,0 +1,16 @@
+"""All models, imported here so metadata and Alembic see every table."""
+from web.models.audit import AuditEvent
+from web.models.base import Base
+from web.models.engagement import Engagement, EngagementRequest, Visit, VisitReport
+from web.models.expert import ExpertMode, ExpertProfile, ExpertRole, ExpertSector
+from web.models.geo import Municipality, Prefecture
+from web.models.issue import IllegalTransition, Issue, IssueCoOwner, IssueRole
+from web.models.notification import Notification
+from web.models.program import SupportProgram
+from web.models.user import User
+
+__all__ = [
+    "AuditEvent", "Base", "Engagement", "EngagementRequest", "ExpertMode", "ExpertProfile", "ExpertRole",
+    "ExpertSector", "IllegalTransition", "Issue", "IssueCoOwner", "IssueRole", "Municipality", "Notification",
+    "Prefecture", "SupportProgram", "User", "Visit", "VisitReport",
+]

@@ -1,0 +1,10 @@
+"""Service-level errors with Japanese messages that views show as they are."""
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """A use case was refused; `str(error)` is a Japanese message for the user."""
+
+
+class NotFound(ServiceError):
+    """The object does not exist, or the user may not see it (both look the same from outside)."""

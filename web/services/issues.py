@@ -1,0 +1,51 @@
+"""Issue queries scoped to what each user may see (object-level access lives here)."""
+from __future__ import annotations
+
+from sqlalchemy import Select, false, or_, select
+from sqlalchemy.orm import selectinload
+
+from web.extensions import db
+from web.models import Issue, IssueCoOwner, Municipality, User
+from web.services.errors import NotFound
+
+PUBLIC_STATUSES = ("open", "matching")
+
+
+def _query_visible(user: User) -> Select[tuple[Issue]]:
+    query = select(Issue)
+    if user.role == "admin":
+        return query
+    if user.role == "officer":
+        co_owned = select(IssueCoOwner.issue_id).where(IssueCoOwner.municipality_code == user.municipality_code)
+        return query.where(or_(Issue.municipality_code == user.municipality_code, Issue.id.in_(co_owned)))
+    if user.role == "coordinator":
+        in_prefecture = select(Municipality.code).where(Municipality.prefecture_code == user.prefecture_code)
+        co_owned = select(IssueCoOwner.issue_id).where(IssueCoOwner.municipality_code.in_(in_prefecture))
+        return query.where(or_(Issue.municipality_code.in_(in_prefecture), Issue.id.in_(co_owned)))
+    if user.role == "expert":
+        return query.where(Issue.status.in_(PUBLIC_STATUSES))
+    return query.where(false())
+
+
+def list_visible_issues(user: User, status: str | None = None) -> list[Issue]:
+    """Return the issues `user` may see, newest first."""
+    query = _query_visible(user).options(
+        selectinload(Issue.municipality), selectinload(Issue.role_rows), selectinload(Issue.co_owner_rows)
+    )
+    if status:
+        query = query.where(Issue.status == status)
+    return list(db.session.scalars(query.order_by(Issue.created_at.desc(), Issue.id.desc())))
+
+
+def get_visible_issue(user: User, issue_id: int) -> Issue:
+    """Return the issue if `user` may see it; otherwise raise NotFound (same answer as a missing id)."""
+    issue = db.session.scalar(_query_visible(user).where(Issue.id == issue_id))
+    if issue is None:
+        raise NotFound("課題が見つかりません。")
+    return issue
+
+
+def change_status(issue: Issue, target: str) -> None:
+    """Move the issue along its lifecycle (raises IllegalTransition with a Japanese message)."""
+    issue.transition_to(target)
+    db.session.flush()
