@@ -1,6 +1,8 @@
 """All models, imported here so metadata and Alembic see every table."""
+from web.models.api_token import ApiToken
 from web.models.audit import AuditEvent
 from web.models.base import Base
+from web.models.curation import CandidateCuration, ShortlistEntry
 from web.models.engagement import Engagement, EngagementRequest, Visit, VisitReport
 from web.models.expert import ExpertMode, ExpertProfile, ExpertRole, ExpertSector
 from web.models.geo import Municipality, Prefecture
@@ -10,7 +12,7 @@ from web.models.program import SupportProgram
 from web.models.user import User
 
 __all__ = [
-    "AuditEvent", "Base", "Engagement", "EngagementRequest", "ExpertMode", "ExpertProfile", "ExpertRole",
+    "ApiToken", "AuditEvent", "CandidateCuration", "ShortlistEntry", "Base", "Engagement", "EngagementRequest", "ExpertMode", "ExpertProfile", "ExpertRole",
     "ExpertSector", "IllegalTransition", "Issue", "IssueCoOwner", "IssueRole", "Municipality", "Notification",
     "Prefecture", "SupportProgram", "User", "Visit", "VisitReport",
 ]

@@ -83,6 +83,14 @@ class ExpertProfile(Base):
         "mode_rows", "mode", creator=lambda mode: ExpertMode(mode=mode)
     )
 
+    @property
+    def matching_text(self) -> str:
+        """Return the text the matcher reads: bio, skills and certifications."""
+        parts = [self.bio, "スキル: " + "、".join(self.skills) if self.skills else ""]
+        if self.certifications:
+            parts.append("資格: " + "、".join(self.certifications))
+        return "\n".join(part for part in parts if part)
+
     def record_contact_consent(self, consent: bool, version: str, when: datetime | None = None) -> None:
         """Record the expert's latest choice about sharing contact details, with the notice version and time."""
         self.contact_consent = consent

@@ -68,6 +68,11 @@ class Issue(Base):
     municipality_code: Mapped[str] = mapped_column(ForeignKey("municipality.code"), index=True)
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text)
+    # 課題キャンバス: the parts of the guided form besides the situation (body).
+    goal: Mapped[str] = mapped_column(Text, default="", server_default="")
+    constraints: Mapped[str] = mapped_column(Text, default="", server_default="")
+    budget_deadline: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    counterpart: Mapped[str] = mapped_column(String(200), default="", server_default="")
     sector: Mapped[str] = mapped_column(String(30))
     stage: Mapped[str] = mapped_column(String(20))
     menu: Mapped[str] = mapped_column(String(20), default="accompaniment")
@@ -103,6 +108,12 @@ class Issue(Base):
         if target == "open" and self.published_at is None:
             self.published_at = utcnow()
         self.status = target
+
+    @property
+    def matching_text(self) -> str:
+        """Return the text the matcher reads: title, situation, goal and constraints."""
+        parts = [self.title, self.body, self.goal, self.constraints]
+        return "\n".join(part for part in parts if part)
 
     def owning_codes(self) -> set[str]:
         """Return the codes of every municipality that owns this issue (owner and co-owners)."""

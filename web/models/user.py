@@ -38,6 +38,9 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped at logout/deactivation so every earlier session cookie stops working (QUALITY.md S3/S4).
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Consent to the privacy notice (purpose of use) at sign-up: which version, and when.
+    privacy_notice_version: Mapped[str | None] = mapped_column(String(20))
+    privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
