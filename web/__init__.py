@@ -73,12 +73,20 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount every blueprint."""
     from web.admin import bp as admin_bp
+    from web.api import init_api
     from web.auth import bp as auth_bp
+    from web.experts import bp as experts_bp
+    from web.issues import bp as issues_bp
     from web.main import bp as main_bp
+    from web.matches import bp as matches_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(issues_bp, url_prefix="/issues")
+    app.register_blueprint(experts_bp, url_prefix="/experts")
+    app.register_blueprint(matches_bp)
+    init_api(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

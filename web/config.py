@@ -62,6 +62,10 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     SCHEDULER_ENABLED = _env_bool("SCHEDULER_ENABLED", False)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    # Build a missing matching index inside the request instead of in the background (tests, CLI).
+    MATCHER_BUILD_SYNC = _env_bool("MATCHER_BUILD_SYNC", False)
+    # Keep the fitted index under instance/matcher_index so a restart loads it instead of refitting.
+    MATCHER_PERSIST = _env_bool("MATCHER_PERSIST", True)
     SEED_DATA_DIR = os.environ.get("SEED_DATA_DIR", str(Path(__file__).resolve().parent.parent / "seed_data"))
 
 
@@ -77,3 +81,5 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     SCHEDULER_ENABLED = False
     SESSION_COOKIE_SECURE = False
+    MATCHER_BUILD_SYNC = True
+    MATCHER_PERSIST = False

@@ -1,0 +1,389 @@
+"""The only bridge between the web app and the `matcher` library.
+
+It turns rows into matcher records, keeps one fitted index per process (loaded from the instance folder, kept
+fresh by upserting rows changed since the last sync, refitted in the background), and turns the matcher's
+candidates back into rows. Pages never fit anything while the user waits: without an index they say so and a
+background build starts.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from flask import Flask, current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from matcher import (
+    AssignmentPlan, Candidate, ExpertRecord, IndexFormatError, IndexVersionError, IssueRecord, JointGroup, Matcher,
+    MatcherError, SharedTerm, assign, find_joint_issues,
+)
+from web.extensions import db
+from web.models import (
+    CandidateCuration, Engagement, ExpertProfile, Issue, Municipality, ShortlistEntry, User,
+)
+from web.services.errors import ServiceError
+
+logger = logging.getLogger(__name__)
+
+INDEX_DIRNAME = "matcher_index"
+RANKABLE_STATUSES = ("open", "matching")
+
+
+class IndexNotReady(ServiceError):
+    """The matching index is being built; the page asks the user to come back shortly."""
+
+    def __init__(self) -> None:
+        super().__init__("候補の準備をしています。1分ほどしてから再読み込みしてください。")
+
+
+# ---------------------------------------------------------------- records
+
+
+def expert_record(profile: ExpertProfile) -> ExpertRecord:
+    """Return the matcher's view of an expert profile."""
+    return ExpertRecord(
+        id=str(profile.id), text=profile.matching_text or profile.display_name,
+        roles=tuple(sorted(profile.roles)), sectors=tuple(sorted(profile.sectors)),
+        modes=tuple(sorted(profile.modes)), prefecture=profile.prefecture_code, lat=profile.lat, lon=profile.lon,
+        travel_range=profile.travel_range, monthly_capacity=profile.monthly_capacity,
+    )
+
+
+def issue_record(issue: Issue) -> IssueRecord:
+    """Return the matcher's view of an issue (located at the owning town hall)."""
+    town = issue.municipality
+    return IssueRecord(
+        id=str(issue.id), text=issue.matching_text, sector=issue.sector, wanted_roles=tuple(sorted(issue.wanted_roles)),
+        stage=issue.stage, mode=issue.mode, prefecture=town.prefecture_code, lat=town.lat, lon=town.lon,
+        municipality=issue.municipality_code,
+    )
+
+
+def _rankable_experts() -> list[ExpertProfile]:
+    query = (select(ExpertProfile).join(User, User.id == ExpertProfile.user_id).where(User.active.is_(True))
+             .options(selectinload(ExpertProfile.role_rows), selectinload(ExpertProfile.sector_rows),
+                      selectinload(ExpertProfile.mode_rows)))
+    return list(db.session.scalars(query.order_by(ExpertProfile.id)))
+
+
+def _rankable_issues() -> list[Issue]:
+    query = (select(Issue).where(Issue.status.in_(RANKABLE_STATUSES))
+             .options(selectinload(Issue.municipality), selectinload(Issue.role_rows)))
+    return list(db.session.scalars(query.order_by(Issue.id)))
+
+
+# ---------------------------------------------------------------- the per-process index
+
+
+@dataclass
+class _IndexHolder:
+    matcher: Matcher | None = None
+    experts_synced: datetime | None = None
+    issues_synced: datetime | None = None
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    builder: threading.Thread | None = None
+    refitter: threading.Thread | None = None
+
+
+def _holder(app: Flask | None = None) -> _IndexHolder:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    holder = app.extensions.get("matching")
+    if holder is None:
+        holder = app.extensions.setdefault("matching", _IndexHolder())
+    return holder
+
+
+def index_path(app: Flask | None = None) -> Path:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return Path(app.instance_path) / INDEX_DIRNAME
+
+
+def _latest(model: type[ExpertProfile] | type[Issue]) -> datetime | None:
+    return db.session.scalar(select(func.max(model.updated_at)))
+
+
+def rebuild_index(save: bool = True) -> Matcher:
+    """Fit a fresh index on every active expert and every open issue, install it, and persist it."""
+    experts, issues = _rankable_experts(), _rankable_issues()
+    if not experts:
+        raise ServiceError("外部人材が登録されていないため、マッチングの索引を作れません。")
+    marks = (_latest(ExpertProfile), _latest(Issue))
+    fitted = Matcher().fit([expert_record(e) for e in experts], [issue_record(i) for i in issues])
+    if save and current_app.config["MATCHER_PERSIST"]:
+        fitted.save(index_path())
+    holder = _holder()
+    with holder.lock:
+        holder.matcher, (holder.experts_synced, holder.issues_synced) = fitted, marks
+    logger.info("matching index rebuilt: %d experts, %d issues", len(experts), len(issues))
+    return fitted
+
+
+def _load_persisted(holder: _IndexHolder) -> None:
+    path = index_path()
+    if not current_app.config["MATCHER_PERSIST"] or not path.exists():
+        return
+    try:
+        holder.matcher = Matcher.load(path)
+    except (IndexVersionError, IndexFormatError) as error:
+        logger.warning("persisted matching index unusable (%s); rebuilding", type(error).__name__)
+        return
+    # Everything may have changed since the file was written: resync all rows once.
+    holder.experts_synced = holder.issues_synced = None
+
+
+def _build_in_background(app: Flask, holder: _IndexHolder) -> None:
+    if holder.builder is not None and holder.builder.is_alive():
+        return
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                rebuild_index()
+            except Exception:  # a job wrapper: log with traceback and carry on
+                logger.exception("background build of the matching index failed")
+            finally:
+                db.session.remove()
+
+    holder.builder = threading.Thread(target=run, name="matcher-build", daemon=True)
+    holder.builder.start()
+
+
+def get_matcher() -> Matcher:
+    """Return this process's index, fresh with every row changed since the last call.
+
+    Raises IndexNotReady (and starts a background build) when no index exists yet.
+    """
+    holder = _holder()
+    with holder.lock:
+        if holder.matcher is None:
+            _load_persisted(holder)
+        if holder.matcher is None:
+            if current_app.config.get("MATCHER_BUILD_SYNC"):
+                rebuild_index(save=False)
+            else:
+                _build_in_background(current_app._get_current_object(), holder)  # type: ignore[attr-defined]
+                raise IndexNotReady()
+        changed = _sync(holder)
+    if changed:
+        _refit_in_background(holder)
+    assert holder.matcher is not None
+    return holder.matcher
+
+
+def _sync(holder: _IndexHolder) -> bool:
+    """Upsert experts and issues changed since the last sync; return whether anything changed."""
+    matcher = holder.matcher
+    assert matcher is not None
+    changed = False
+    expert_query = select(ExpertProfile).join(User, User.id == ExpertProfile.user_id)
+    if holder.experts_synced is not None:
+        expert_query = expert_query.where(ExpertProfile.updated_at > holder.experts_synced)
+    for profile in db.session.scalars(expert_query):
+        changed |= _apply_expert(matcher, profile)
+        holder.experts_synced = max(filter(None, (holder.experts_synced, profile.updated_at)))
+    issue_query = select(Issue).options(selectinload(Issue.municipality))
+    if holder.issues_synced is not None:
+        issue_query = issue_query.where(Issue.updated_at > holder.issues_synced)
+    for issue in db.session.scalars(issue_query):
+        changed |= _apply_issue(matcher, issue)
+        holder.issues_synced = max(filter(None, (holder.issues_synced, issue.updated_at)))
+    return changed
+
+
+def _apply_expert(matcher: Matcher, profile: ExpertProfile) -> bool:
+    key = str(profile.id)
+    if profile.user.active and profile.roles:
+        matcher.upsert_expert(expert_record(profile))
+        return True
+    if key in matcher.experts_.slots:
+        matcher.remove_expert(key)
+        return True
+    return False
+
+
+def _apply_issue(matcher: Matcher, issue: Issue) -> bool:
+    key = str(issue.id)
+    if issue.status in RANKABLE_STATUSES:
+        matcher.upsert_issue(issue_record(issue))
+        return True
+    if key in matcher.issues_.slots:
+        matcher.remove_issue(key)
+        return True
+    return False
+
+
+def _refit_in_background(holder: _IndexHolder) -> None:
+    """Refit after upserts so new words get weights; readers keep the old snapshot meanwhile."""
+    if current_app.config.get("MATCHER_BUILD_SYNC"):
+        return  # tests and CLI: upserts are enough, no threads
+    if holder.refitter is not None and holder.refitter.is_alive():
+        return
+    matcher = holder.matcher
+    assert matcher is not None
+    holder.refitter = threading.Thread(target=matcher.refit, name="matcher-refit", daemon=True)
+    holder.refitter.start()
+
+
+def reset_index(app: Flask) -> None:
+    """Forget this process's index (tests, or after restoring a database)."""
+    app.extensions.pop("matching", None)
+
+
+# ---------------------------------------------------------------- capacity
+
+
+def remaining_capacity(expert_ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Return each expert's remaining monthly slots: capacity minus active engagements (one visit a month)."""
+    active = dict(db.session.execute(
+        select(Engagement.expert_id, func.count()).where(Engagement.status == "active").group_by(Engagement.expert_id)
+    ).all())
+    query = select(ExpertProfile.id, ExpertProfile.monthly_capacity)
+    if expert_ids is not None:
+        query = query.where(ExpertProfile.id.in_(list(expert_ids)))
+    return {str(pid): max(0, cap - active.get(pid, 0)) for pid, cap in db.session.execute(query).all()}
+
+
+# ---------------------------------------------------------------- candidates for an issue
+
+
+@dataclass
+class CandidateFilters:
+    """Optional filters on the candidate list (all empty = no filter)."""
+
+    roles: Collection[str] = ()
+    modes: Collection[str] = ()
+    travel_ranges: Collection[str] = ()
+    min_remaining: int = 0
+
+
+@dataclass
+class CandidateView:
+    """A ranked expert for one issue, with everything the page and the API show."""
+
+    expert: ExpertProfile
+    score: float
+    parts: dict[str, float]
+    reasons: tuple[str, ...]
+    unmet: tuple[str, ...]
+    shared_terms: tuple[SharedTerm, ...]
+    remaining: int
+    curation: CandidateCuration | None = None
+    shortlisted: bool = False
+
+    @property
+    def pinned(self) -> bool:
+        return self.curation is not None and self.curation.action == "pin"
+
+
+def _filtered_out(filters: CandidateFilters, remaining: dict[str, int]) -> set[str]:
+    """Return the ids of experts the mode/travel/capacity filters leave out."""
+    out: set[str] = set()
+    if not (filters.modes or filters.travel_ranges or filters.min_remaining):
+        return out
+    for profile in _rankable_experts():
+        key = str(profile.id)
+        if filters.modes and not set(filters.modes) & set(profile.modes):
+            out.add(key)
+        elif filters.travel_ranges and profile.travel_range not in filters.travel_ranges:
+            out.add(key)
+        elif remaining.get(key, 0) < filters.min_remaining:
+            out.add(key)
+    return out
+
+
+def rank_candidates(issue: Issue, limit: int = 10, filters: CandidateFilters | None = None,
+                    include_excluded: bool = False) -> list[CandidateView]:
+    """Rank experts for an issue: pinned ones first, excluded ones left out (or listed last if asked)."""
+    filters = filters or CandidateFilters()
+    matcher = get_matcher()
+    remaining = remaining_capacity()
+    curations = {str(c.expert_id): c for c in db.session.scalars(
+        select(CandidateCuration).where(CandidateCuration.issue_id == issue.id))}
+    excluded = {k for k, c in curations.items() if c.action == "exclude"}
+    pinned = {k for k, c in curations.items() if c.action == "pin"}
+    skip = _filtered_out(filters, remaining) | (set() if include_excluded else excluded)
+    record = issue_record(issue)
+    roles = set(filters.roles) or None
+    try:
+        ranked = matcher.rank_experts(record, top=limit, remaining_capacity=remaining, roles=roles, exclude=skip)
+        missing_pins = pinned - {c.id for c in ranked} - skip
+        if missing_pins:
+            others = set(matcher.expert_ids) - missing_pins
+            ranked += matcher.rank_experts(record, top=len(missing_pins), remaining_capacity=remaining,
+                                           exclude=others)
+    except MatcherError as error:
+        logger.warning("ranking failed for issue %s: %s", issue.id, type(error).__name__)
+        raise ServiceError("候補を計算できませんでした。課題の内容を確認してください。") from error
+    ranked.sort(key=lambda c: (c.id not in pinned, c.id in excluded, -c.score, c.id))
+    return _views(issue.id, ranked, remaining, curations)
+
+
+def _views(issue_id: int, ranked: Sequence[Candidate], remaining: dict[str, int],
+           curations: dict[str, CandidateCuration]) -> list[CandidateView]:
+    ids = [int(c.id) for c in ranked]
+    profiles = {p.id: p for p in db.session.scalars(select(ExpertProfile).where(ExpertProfile.id.in_(ids)).options(
+        selectinload(ExpertProfile.role_rows), selectinload(ExpertProfile.mode_rows),
+        selectinload(ExpertProfile.sector_rows), selectinload(ExpertProfile.prefecture)))}
+    shortlisted = set(db.session.scalars(select(ShortlistEntry.expert_id).where(ShortlistEntry.issue_id == issue_id)))
+    return [
+        CandidateView(expert=profiles[int(c.id)], score=round(c.score, 4), parts=dict(c.parts), reasons=c.reasons,
+                      unmet=c.unmet, shared_terms=c.shared_terms, remaining=remaining.get(c.id, 0),
+                      curation=curations.get(c.id), shortlisted=int(c.id) in shortlisted)
+        for c in ranked if int(c.id) in profiles
+    ]
+
+
+# ---------------------------------------------------------------- issues for an expert
+
+
+@dataclass
+class IssueMatchView:
+    """A recommended issue for an expert."""
+
+    issue: Issue
+    score: float
+    parts: dict[str, float]
+    reasons: tuple[str, ...]
+    unmet: tuple[str, ...]
+
+
+def recommend_issues(profile: ExpertProfile, limit: int = 10) -> list[IssueMatchView]:
+    """Rank open issues for an expert, two-sided: a match only one side would want ranks lower."""
+    matcher = get_matcher()
+    ranked = matcher.rank_issues(expert_record(profile), top=limit, two_sided=True)
+    issues = {i.id: i for i in db.session.scalars(select(Issue).where(
+        Issue.id.in_([int(c.id) for c in ranked]), Issue.status.in_(RANKABLE_STATUSES)).options(
+        selectinload(Issue.municipality)))}
+    return [IssueMatchView(issue=issues[int(c.id)], score=round(c.score, 4), parts=dict(c.parts), reasons=c.reasons,
+                           unmet=c.unmet) for c in ranked if int(c.id) in issues]
+
+
+# ---------------------------------------------------------------- coordinator: plan and joint issues
+
+
+def _open_issue_ids(prefecture_code: str) -> list[str]:
+    towns = select(Municipality.code).where(Municipality.prefecture_code == prefecture_code)
+    ids = db.session.scalars(select(Issue.id).where(Issue.status == "open", Issue.municipality_code.in_(towns)))
+    return [str(i) for i in ids]
+
+
+def monthly_plan(prefecture_code: str) -> AssignmentPlan:
+    """Propose this month's capacity-respecting assignment for the prefecture's open issues."""
+    matcher = get_matcher()
+    ids = [i for i in _open_issue_ids(prefecture_code) if i in matcher.issues_.slots]
+    excluded = set(db.session.execute(select(CandidateCuration.issue_id, CandidateCuration.expert_id).where(
+        CandidateCuration.action == "exclude")).all())
+    return assign(matcher, ids, remaining_capacity(), two_sided=True,
+                  exclude_pairs={(str(i), str(e)) for i, e in excluded})
+
+
+def joint_groups(prefecture_code: str) -> list[JointGroup]:
+    """Return groups of open issues in different towns of the prefecture that describe the same need."""
+    matcher = get_matcher()
+    ids = [i for i in _open_issue_ids(prefecture_code) if i in matcher.issues_.slots]
+    return find_joint_issues(matcher, ids) if len(ids) > 1 else []
