@@ -28,6 +28,7 @@ migrate: install
 
 seed: migrate
 	$(BIN)/flask seed --show-logins
+	$(BIN)/flask matcher rebuild
 
 ## make run: install, migrate, load the demo data and serve http://127.0.0.1:5000
 run: seed

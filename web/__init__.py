@@ -32,6 +32,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_shellcontext(app)
     configure_logging(app)
+    init_scheduler(app)
     return app
 
 
@@ -109,10 +110,12 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """Add `flask seed` and `flask users ...`."""
-    from web.cli import seed_command, users_cli
+    from web.cli import jobs_cli, matcher_cli, seed_command, users_cli
 
     app.cli.add_command(seed_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(matcher_cli)
+    app.cli.add_command(jobs_cli)
 
 
 def register_shellcontext(app: Flask) -> None:
@@ -120,6 +123,13 @@ def register_shellcontext(app: Flask) -> None:
     import web.models as models
 
     app.shell_context_processor(lambda: {"db": db, "models": models})
+
+
+def init_scheduler(app: Flask) -> None:
+    """Start background jobs when SCHEDULER_ENABLED is set."""
+    from web.jobs.scheduler import init_scheduler as start
+
+    start(app)
 
 
 def configure_logging(app: Flask) -> None:

@@ -5,7 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from web.extensions import db
-from web.services import accounts, seeding
+from web.services import accounts, matching, seeding
 from web.services.errors import ServiceError
 
 
@@ -46,3 +46,35 @@ def create_user_command(email: str, password: str, role: str, municipality_code:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"アカウントを作成しました（id={user.id}, 役割={user.role_label}）")
+
+
+@click.group("matcher")
+def matcher_cli() -> None:
+    """Matching index."""
+
+
+@matcher_cli.command("rebuild")
+@with_appcontext
+def rebuild_command() -> None:
+    """Fit the matching index on every active expert and open issue, and persist it."""
+    fitted = matching.rebuild_index()
+    click.echo(f"マッチングの索引を作成しました（人材 {len(fitted.expert_ids)}人、課題 {len(fitted.issue_ids)}件）")
+
+
+@click.group("jobs")
+def jobs_cli() -> None:
+    """Background jobs."""
+
+
+@jobs_cli.command("run")
+@with_appcontext
+def run_jobs_command() -> None:
+    """Run the scheduler in the foreground (use this process instead of SCHEDULER_ENABLED in web workers)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+    from flask import current_app
+
+    from web.jobs.scheduler import build_scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo("ジョブを開始します（Ctrl+C で停止）")
+    build_scheduler(app, BlockingScheduler(timezone="Asia/Tokyo")).start()

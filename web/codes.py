@@ -118,3 +118,13 @@ SKILLS: tuple[str, ...] = (
     "業務フロー構築・改善 (BPR)", "要件定義・設計", "開発", "運用・保守", "セキュリティ管理", "システム監査",
     "テスト・PoC", "クラウドサービス (SaaS)", "ファシリテーション", "デザイン思考",
 )
+
+# The named parts of a match score (matcher parts), as shown in the UI.
+SCORE_PARTS = _frozen({
+    "text": "内容の一致",
+    "role": "役割",
+    "sector": "分野",
+    "mode": "支援の形態",
+    "travel": "移動・距離",
+    "capacity": "今月の空き",
+})

@@ -61,6 +61,7 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     PASSWORD_HASH_METHOD = "scrypt"
     SCHEDULER_ENABLED = _env_bool("SCHEDULER_ENABLED", False)
+    MATCHER_REFIT_MINUTES = int(os.environ.get("MATCHER_REFIT_MINUTES", "30"))
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # Build a missing matching index inside the request instead of in the background (tests, CLI).
     MATCHER_BUILD_SYNC = _env_bool("MATCHER_BUILD_SYNC", False)

@@ -1,1 +1,187 @@
-"""Views of the matches blueprint."""
+"""Ranked candidates for an issue, recommended issues for an expert, and the coordinator's desk."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from web.auth.access import role_required
+from web.auth.forms import EmptyForm
+from web.codes import MODES, ROLES, TRAVEL_RANGES
+from web.extensions import db
+from web.matches import bp
+from web.matches.forms import CurationForm, JointSuggestionForm
+from web.models import Issue
+from web.services import curation, matching
+from web.services.errors import NotFound, ServiceError
+from web.services.experts import get_own_profile
+from web.services.issues import get_visible_issue, list_visible_issues
+from web.services.validation import InvalidInput, parse_integer
+
+STAFF = ("officer", "coordinator", "admin")
+
+
+def _staff_issue(issue_id: int) -> Issue:
+    """Load an issue the current officer/coordinator/admin may see, or 404."""
+    try:
+        return get_visible_issue(current_user, issue_id)
+    except NotFound:
+        abort(404)
+
+
+def _filters() -> matching.CandidateFilters:
+    args = request.args
+    return matching.CandidateFilters(
+        roles=[r for r in args.getlist("role") if r in ROLES],
+        modes=[m for m in args.getlist("mode") if m in MODES],
+        travel_ranges=[t for t in args.getlist("travel") if t in TRAVEL_RANGES],
+        min_remaining=max(0, min(parse_integer(args.get("min_remaining", "0")) or 0, 10)),
+    )
+
+
+@bp.route("/issues/<int:issue_id>/candidates")
+@role_required(*STAFF)
+def candidates(issue_id: int) -> str:
+    issue = _staff_issue(issue_id)
+    filters = _filters()
+    try:
+        views = matching.rank_candidates(issue, limit=20, filters=filters,
+                                         include_excluded=current_user.role == "coordinator")
+    except ServiceError as error:
+        return render_template("matches/candidates.html", issue=issue, views=[], filters=filters,
+                               notice=str(error), form=EmptyForm(), curation_form=CurationForm())
+    return render_template("matches/candidates.html", issue=issue, views=views, filters=filters, notice=None,
+                           form=EmptyForm(), curation_form=CurationForm(), today=date.today())
+
+
+@bp.route("/issues/<int:issue_id>/shortlist/<int:expert_id>", methods=["POST"])
+@role_required(*STAFF)
+def toggle_shortlist(issue_id: int, expert_id: int) -> Response:
+    issue = _staff_issue(issue_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        added = curation.toggle_shortlist(current_user, issue, expert_id)
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    flash("候補リストに追加しました。" if added else "候補リストから外しました。", "success")
+    return redirect(url_for("matches.candidates", issue_id=issue.id, _anchor=f"expert-{expert_id}"))
+
+
+@bp.route("/issues/<int:issue_id>/curation/<int:expert_id>", methods=["POST"])
+@role_required("coordinator", "admin")
+def curate(issue_id: int, expert_id: int) -> Response:
+    issue = _staff_issue(issue_id)
+    form = CurationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        curation.curate(current_user, issue, expert_id, form.action.data or "", form.reason.data or "")
+    except InvalidInput as error:
+        for messages in error.errors.values():
+            for message in messages:
+                flash(message, "error")
+        return redirect(url_for("matches.candidates", issue_id=issue.id, _anchor=f"expert-{expert_id}"))
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    flash("候補の設定を保存しました。理由は記録に残ります。", "success")
+    return redirect(url_for("matches.candidates", issue_id=issue.id, _anchor=f"expert-{expert_id}"))
+
+
+@bp.route("/issues/<int:issue_id>/curation/<int:expert_id>/clear", methods=["POST"])
+@role_required("coordinator", "admin")
+def clear_curation(issue_id: int, expert_id: int) -> Response:
+    issue = _staff_issue(issue_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        curation.clear_curation(current_user, issue, expert_id)
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    flash("候補の設定を解除しました。", "success")
+    return redirect(url_for("matches.candidates", issue_id=issue.id, _anchor=f"expert-{expert_id}"))
+
+
+@bp.route("/recommended")
+@role_required("expert")
+def recommended() -> str | Response:
+    profile = get_own_profile(current_user)
+    if profile is None:
+        flash("おすすめの課題を表示するには、先にプロフィールを登録してください。", "info")
+        return redirect(url_for("main.index"))
+    try:
+        views, notice = matching.recommend_issues(profile, limit=15), None
+    except ServiceError as error:
+        views, notice = [], str(error)
+    return render_template("matches/recommended.html", profile=profile, views=views, notice=notice)
+
+
+@bp.route("/coordinator/")
+@role_required("coordinator")
+def coordinator_overview() -> str:
+    issues = list_visible_issues(current_user, status="open")
+    try:
+        tops, notice = {i.id: matching.rank_candidates(i, limit=3) for i in issues}, None
+    except ServiceError as error:
+        tops, notice = {}, str(error)
+    return render_template("matches/coordinator_overview.html", issues=issues, tops=tops, notice=notice)
+
+
+@bp.route("/coordinator/plan", methods=["GET", "POST"])
+@role_required("coordinator")
+def monthly_plan() -> str | Response:
+    form = EmptyForm()
+    month_label = f"{date.today().year}年{date.today().month}月"
+    if form.validate_on_submit():
+        return _accept_plan(month_label)
+    try:
+        plan, notice = matching.monthly_plan(current_user.prefecture_code), None
+    except ServiceError as error:
+        plan, notice = None, str(error)
+    context = matching.plan_context(plan) if plan else {}
+    return render_template("matches/plan.html", plan=plan, notice=notice, form=form, month_label=month_label,
+                           **context)
+
+
+def _accept_plan(month_label: str) -> Response:
+    chosen = []
+    for key, value in request.form.items():
+        if key.startswith("choice-") and value:
+            issue_id, expert_id = parse_integer(key.removeprefix("choice-")), parse_integer(value)
+            if issue_id is None or expert_id is None:
+                abort(400)
+            chosen.append((_staff_issue(issue_id), expert_id))
+    try:
+        count = curation.accept_plan(current_user, chosen, month_label)
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    flash(f"{count}件の課題に、提案された人材を優先候補として設定しました。", "success")
+    return redirect(url_for("matches.monthly_plan"))
+
+
+@bp.route("/coordinator/joint", methods=["GET", "POST"])
+@role_required("coordinator")
+def joint() -> str | Response:
+    form = JointSuggestionForm()
+    if form.validate_on_submit():
+        ids = [parse_integer(v) for v in (form.issue_ids.data or "").split(",")]
+        issues = [_staff_issue(i) for i in ids if i is not None]
+        try:
+            notified = curation.suggest_joint(current_user, issues)
+        except ServiceError as error:
+            flash(str(error), "error")
+            return redirect(url_for("matches.joint"))
+        db.session.commit()
+        flash(f"{len(issues)}件の課題の市町村担当者（{notified}人）に連携を提案しました。", "success")
+        return redirect(url_for("matches.joint"))
+    try:
+        groups, notice = matching.joint_group_views(current_user.prefecture_code), None
+    except ServiceError as error:
+        groups, notice = [], str(error)
+    return render_template("matches/joint.html", groups=groups, notice=notice, form=form)

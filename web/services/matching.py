@@ -7,6 +7,7 @@ background build starts.
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import Collection, Iterable, Sequence
@@ -31,6 +32,7 @@ from web.services.errors import ServiceError
 logger = logging.getLogger(__name__)
 
 INDEX_DIRNAME = "matcher_index"
+SYNC_MARKS_FILE = "web_sync_marks.json"
 RANKABLE_STATUSES = ("open", "matching")
 
 
@@ -115,12 +117,28 @@ def rebuild_index(save: bool = True) -> Matcher:
     marks = (_latest(ExpertProfile), _latest(Issue))
     fitted = Matcher().fit([expert_record(e) for e in experts], [issue_record(i) for i in issues])
     if save and current_app.config["MATCHER_PERSIST"]:
-        fitted.save(index_path())
+        _save(fitted, marks)
     holder = _holder()
     with holder.lock:
         holder.matcher, (holder.experts_synced, holder.issues_synced) = fitted, marks
     logger.info("matching index rebuilt: %d experts, %d issues", len(experts), len(issues))
     return fitted
+
+
+def _save(fitted: Matcher, marks: tuple[datetime | None, datetime | None]) -> None:
+    """Persist the index and the row timestamps it reflects, so a restart only syncs what changed since."""
+    path = fitted.save(index_path())
+    stamps = [m.isoformat() if m else None for m in marks]
+    (path / SYNC_MARKS_FILE).write_text(json.dumps({"experts": stamps[0], "issues": stamps[1]}), encoding="utf-8")
+
+
+def _read_marks(path: Path) -> tuple[datetime | None, datetime | None]:
+    try:
+        data = json.loads((path / SYNC_MARKS_FILE).read_text(encoding="utf-8"))
+        return tuple(datetime.fromisoformat(data[k]) if data.get(k) else None  # type: ignore[return-value]
+                     for k in ("experts", "issues"))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, None  # unknown: resync every row once
 
 
 def _load_persisted(holder: _IndexHolder) -> None:
@@ -132,8 +150,7 @@ def _load_persisted(holder: _IndexHolder) -> None:
     except (IndexVersionError, IndexFormatError) as error:
         logger.warning("persisted matching index unusable (%s); rebuilding", type(error).__name__)
         return
-    # Everything may have changed since the file was written: resync all rows once.
-    holder.experts_synced = holder.issues_synced = None
+    holder.experts_synced, holder.issues_synced = _read_marks(path)
 
 
 def _build_in_background(app: Flask, holder: _IndexHolder) -> None:
@@ -387,3 +404,36 @@ def joint_groups(prefecture_code: str) -> list[JointGroup]:
     matcher = get_matcher()
     ids = [i for i in _open_issue_ids(prefecture_code) if i in matcher.issues_.slots]
     return find_joint_issues(matcher, ids) if len(ids) > 1 else []
+
+
+def plan_context(plan: AssignmentPlan) -> dict[str, object]:
+    """Return the rows and objects the plan page shows (issues, experts, alternatives per issue)."""
+    issue_ids = {int(a.issue_id) for a in plan.assignments} | {int(u.issue_id) for u in plan.unassigned}
+    issues = {i.id: i for i in db.session.scalars(select(Issue).where(Issue.id.in_(issue_ids)).options(
+        selectinload(Issue.municipality)))}
+    expert_ids = {int(a.expert_id) for a in plan.assignments}
+    experts = {e.id: e for e in db.session.scalars(select(ExpertProfile).where(ExpertProfile.id.in_(expert_ids)))}
+    rows = [(issues[int(a.issue_id)], experts[int(a.expert_id)], round(a.score, 3),
+             rank_candidates(issues[int(a.issue_id)], limit=5)) for a in plan.assignments]
+    unassigned = [(issues[int(u.issue_id)], u.reason) for u in plan.unassigned]
+    return {"rows": rows, "unassigned": unassigned}
+
+
+@dataclass
+class JointGroupView:
+    issues: list[Issue]
+    similarity: float
+    shared_terms: list[str]
+
+
+def joint_group_views(prefecture_code: str) -> list[JointGroupView]:
+    """Return the joint-issue groups with their issue rows and the terms they share."""
+    groups = joint_groups(prefecture_code)
+    ids = {int(i) for g in groups for i in g.issue_ids}
+    issues = {i.id: i for i in db.session.scalars(select(Issue).where(Issue.id.in_(ids)).options(
+        selectinload(Issue.municipality)))}
+    views = []
+    for group in groups:
+        terms = list(dict.fromkeys(t.label for pair in group.pairs for t in pair.shared_terms))[:8]
+        views.append(JointGroupView([issues[int(i)] for i in group.issue_ids], group.similarity, terms))
+    return views

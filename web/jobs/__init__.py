@@ -1,0 +1,1 @@
+"""Background jobs (APScheduler): thin wrappers around services."""

@@ -1,0 +1,25 @@
+"""One BackgroundScheduler per deployment (run it in one process only: see README)."""
+from __future__ import annotations
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+
+from web.jobs import tasks
+
+
+def build_scheduler(app: Flask, scheduler: BackgroundScheduler | None = None) -> BackgroundScheduler:
+    """Return a scheduler with every job registered under a stable id."""
+    scheduler = scheduler or BackgroundScheduler(timezone="Asia/Tokyo")
+    scheduler.add_job(tasks.refit_matching_index, "interval", args=[app], id="refit_matching_index",
+                      minutes=app.config["MATCHER_REFIT_MINUTES"], replace_existing=True, coalesce=True,
+                      max_instances=1)
+    return scheduler
+
+
+def init_scheduler(app: Flask) -> None:
+    """Start the scheduler in this process when SCHEDULER_ENABLED is set (never in tests)."""
+    if not app.config["SCHEDULER_ENABLED"] or app.testing:
+        return
+    scheduler = build_scheduler(app)
+    app.extensions["scheduler"] = scheduler
+    scheduler.start()
