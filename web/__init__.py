@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
 
 from web.config import Config, load_or_create_secret_key
 from web.extensions import csrf, db, limiter, login_manager, migrate, talisman
@@ -102,10 +102,29 @@ def register_template_helpers(app: Flask) -> None:
     from web import codes
     from web.dates import format_date, format_fiscal_year, format_wareki
 
+    app.context_processor(_unread_notifications)
+    app.after_request(_no_store_when_logged_in)
     app.add_template_filter(format_date, "jpdate")
     app.add_template_filter(format_wareki, "wareki")
     app.add_template_filter(format_fiscal_year, "fiscal_year")
     app.jinja_env.globals["codes"] = codes
+
+
+def _unread_notifications() -> dict[str, int]:
+    from flask_login import current_user
+
+    from web.services.notifications import unread_count
+
+    return {"unread_notifications": unread_count(current_user) if current_user.is_authenticated else 0}
+
+
+def _no_store_when_logged_in(response: Response) -> Response:
+    """Keep signed-in pages (contact details, other towns' data) out of shared caches and browser history."""
+    from flask_login import current_user
+
+    if current_user.is_authenticated and "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def register_commands(app: Flask) -> None:

@@ -1,12 +1,15 @@
 """Role-specific home pages and the public pages (privacy notice, accessibility policy)."""
 from __future__ import annotations
 
-from flask import redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from web.auth.forms import EmptyForm
+from web.extensions import db
 from web.main import bp
-from web.services import dashboard
+from web.services import dashboard, notifications
+from web.services.errors import NotFound
 
 
 @bp.route("/")
@@ -35,3 +38,23 @@ def healthz() -> dict[str, str]:
 @login_required
 def me() -> str:
     return render_template("main/me.html")
+
+
+@bp.route("/notifications")
+@login_required
+def notification_list() -> str:
+    items = notifications.list_notifications(current_user)
+    return render_template("main/notifications.html", notifications=items, form=EmptyForm())
+
+
+@bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+@login_required
+def read_notification(notification_id: int) -> Response:
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        item = notifications.mark_read(current_user, notification_id)
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    return redirect(item.link if item.link and item.link.startswith("/") else url_for("main.notification_list"))
