@@ -60,6 +60,10 @@ class Config:
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per minute")
     RATELIMIT_HEADERS_ENABLED = True
     PASSWORD_HASH_METHOD = "scrypt"
+    API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "8"))
+    API_MAX_CONTENT_LENGTH = int(os.environ.get("API_MAX_CONTENT_LENGTH", str(1024 * 1024)))
+    # Largest accepted request body for forms (the API has its own limit above).
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
     SCHEDULER_ENABLED = _env_bool("SCHEDULER_ENABLED", False)
     MATCHER_REFIT_MINUTES = int(os.environ.get("MATCHER_REFIT_MINUTES", "30"))
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

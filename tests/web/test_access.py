@@ -8,16 +8,29 @@ from web.models import User
 from web.services.issues import get_visible_issue, list_visible_issues
 from web.services.errors import NotFound
 
-PUBLIC_ENDPOINTS = {"static", "main.privacy", "main.accessibility", "main.healthz", "auth.login"}
+PUBLIC_ENDPOINTS = {"static", "main.privacy", "main.accessibility", "main.healthz", "auth.login", "experts.signup"}
 
 
-def test_every_non_public_page_sends_anonymous_users_to_login(app, client):
+def _get_rules(app, api: bool):
     for rule in app.url_map.iter_rules():
         if rule.endpoint in PUBLIC_ENDPOINTS or "GET" not in rule.methods or rule.arguments:
             continue
+        if rule.rule.startswith("/api/") == api:
+            yield rule
+
+
+def test_every_non_public_page_sends_anonymous_users_to_login(app, client):
+    for rule in _get_rules(app, api=False):
         response = client.get(rule.rule)
         assert response.status_code == 302, rule.rule
         assert "/auth/login" in response.headers["Location"], rule.rule
+
+
+def test_every_api_path_refuses_anonymous_callers_except_the_spec(app, client):
+    for rule in _get_rules(app, api=True):
+        response = client.get(rule.rule)
+        expected = 200 if rule.rule.endswith("openapi.json") else 401
+        assert response.status_code == expected, rule.rule
 
 
 @pytest.mark.parametrize("role, status", [("officer", 403), ("expert", 403), ("coordinator", 200), ("admin", 200)])

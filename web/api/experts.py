@@ -1,0 +1,105 @@
+"""/api/v1/experts: read a profile, read and replace one's own, and the issues recommended to an expert.
+
+Visibility comes from web.services.experts: officers, coordinators and admins read every profile, an expert
+only their own (others are 404). Contact details appear only where can_see_contact allows, otherwise null.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from webargs.flaskparser import abort
+
+from web.api.auth import ID, api_blueprint, current_api_user, requires_role
+from web.api.schemas import (
+    ExpertPutSchema,
+    ExpertSchema,
+    ExpertView,
+    LimitArgsSchema,
+    OwnExpertSchema,
+    RecommendationListSchema,
+)
+from web.extensions import db
+from web.models import ExpertProfile, User
+from web.services.experts import (
+    ExpertInput,
+    can_see_contact,
+    get_own_profile,
+    get_visible_expert,
+    save_profile,
+)
+from web.services.matching import recommend_issues
+
+NO_PROFILE_YET = "プロフィールがまだ登録されていません。PUT /api/v1/experts/me で登録してください。"
+
+experts_only = requires_role(frozenset({"expert"}), "この操作ができるのは外部人材のアカウントです。")
+
+bp = api_blueprint("api_experts", "/experts", "外部デジタル人材のプロフィール")
+
+
+def _view(viewer: User, profile: ExpertProfile) -> ExpertView:
+    if not can_see_contact(viewer, profile):
+        return ExpertView(profile, None)
+    return ExpertView(profile, {"email": profile.contact_email, "phone": profile.contact_phone})
+
+
+def _own_profile(user: User) -> ExpertProfile:
+    profile = get_own_profile(user)
+    if profile is None:
+        abort(404, message=NO_PROFILE_YET)
+    return profile
+
+
+def _expert_input(payload: dict[str, Any]) -> ExpertInput:
+    contact = payload.pop("contact") or {}
+    email, phone = contact.get("email") or "", contact.get("phone") or ""
+    return ExpertInput(**payload, contact_email=email, contact_phone=phone)
+
+
+@bp.route(f"/<{ID}:expert_id>", methods=["GET"])
+@bp.response(200, ExpertSchema)
+@bp.alt_response(401, response="UNAUTHORIZED")
+@bp.alt_response(404, response="NOT_FOUND")
+def get_expert(expert_id: int) -> ExpertView:
+    """Return an expert's profile; contact is null unless consent or an accepted engagement allows it."""
+    user = current_api_user()
+    return _view(user, get_visible_expert(user, expert_id))
+
+
+@bp.route("/me", methods=["GET"])
+@experts_only
+@bp.response(200, OwnExpertSchema)
+@bp.alt_response(401, response="UNAUTHORIZED")
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(404, response="NOT_FOUND")
+def get_my_profile() -> ExpertView:
+    """Return the calling expert's own profile."""
+    user = current_api_user()
+    return _view(user, _own_profile(user))
+
+
+@bp.route("/me", methods=["PUT"])
+@experts_only
+@bp.arguments(ExpertPutSchema)
+@bp.response(200, OwnExpertSchema)
+@bp.alt_response(401, response="UNAUTHORIZED")
+@bp.alt_response(403, response="FORBIDDEN")
+def put_my_profile(payload: dict[str, Any]) -> ExpertView:
+    """Create or replace the calling expert's profile (consent changes are recorded with time and version)."""
+    user = current_api_user()
+    profile = save_profile(user, _expert_input(payload))
+    db.session.commit()
+    return _view(user, profile)
+
+
+@bp.route("/me/recommended-issues", methods=["GET"])
+@experts_only
+@bp.arguments(LimitArgsSchema, location="query")
+@bp.response(200, RecommendationListSchema)
+@bp.alt_response(401, response="UNAUTHORIZED")
+@bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(503, response="SERVICE_UNAVAILABLE")
+def list_recommended_issues(args: dict[str, int]) -> dict[str, Any]:
+    """Rank open issues for the calling expert, best first."""
+    profile = _own_profile(current_api_user())
+    return {"expert_id": profile.id, "issues": recommend_issues(profile, limit=args["limit"])}

@@ -1,0 +1,230 @@
+"""Request and response schemas of the API (they generate the OpenAPI document).
+
+Codes are documented as enums/patterns but checked by the services, so every refusal of a value comes with
+the same Japanese message the web forms show.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from marshmallow import Schema, fields
+from marshmallow.validate import OneOf, Range
+
+from web.api.fields import (
+    Flag,
+    Items,
+    Object,
+    QueryNumber,
+    SortedList,
+    StrictSchema,
+    Text,
+    WholeNumber,
+    required,
+)
+from web.codes import ISSUE_STATUSES, MENUS, MODES, ROLES, SECTORS, STAGES, TRAVEL_RANGES
+from web.models import ExpertProfile
+
+MUNICIPALITY_CODE = {"pattern": r"^\d{6}$", "description": "全国地方公共団体コード（6桁）", "example": "012106"}
+PREFECTURE_CODE = {"pattern": r"^\d{2}$", "description": "都道府県コード（JIS X 0401、2桁）", "example": "01"}
+
+
+def _enum(codes: Any, description: str) -> dict[str, Any]:
+    return {"enum": list(codes), "description": description}
+
+
+# ---------------------------------------------------------------- errors and auth
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details (documentation only: errors.problem() writes them)."""
+
+    type = fields.String(metadata={"example": "about:blank"})
+    title = fields.String(metadata={"description": "問題の種類（日本語）"})
+    status = fields.Integer()
+    detail = fields.String(metadata={"description": "この発生についての説明と直し方（日本語）"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "入力エラー（422のみ）: 項目名 → メッセージの一覧"})
+
+
+class TokenRequestSchema(StrictSchema):
+    email = Text(**required("メールアドレス", "email"), metadata={"example": "taro@example.jp"})
+    password = Text(**required("パスワード", "password"), load_only=True)
+
+
+class TokenSchema(Schema):
+    token = fields.String(metadata={"description": "Authorization: Bearer で送る秘密の値（一度だけ表示）"})
+    expires_at = fields.DateTime(format="iso")
+
+
+# ---------------------------------------------------------------- issues
+
+
+class IssueSchema(Schema):
+    """An issue as the API shows it; lists are sorted."""
+
+    id = fields.Integer()
+    municipality_code = fields.String(metadata=MUNICIPALITY_CODE)
+    co_municipality_codes = SortedList(fields.String(metadata=MUNICIPALITY_CODE))
+    title = fields.String()
+    body = fields.String()
+    goal = fields.String()
+    constraints = fields.String()
+    budget_deadline = fields.String()
+    counterpart = fields.String()
+    sector = fields.String(metadata=_enum(SECTORS, "分野"))
+    stage = fields.String(metadata=_enum(STAGES, "DXの段階"))
+    wanted_roles = SortedList(fields.String(metadata=_enum(ROLES, "求める人材の役割")))
+    menu = fields.String(metadata=_enum(MENUS, "支援メニュー"))
+    mode = fields.String(metadata=_enum(MODES, "支援の形態"))
+    months = fields.Integer(metadata={"minimum": 1, "maximum": 12})
+    status = fields.String(metadata=_enum(ISSUE_STATUSES, "状態（読み取り専用: 公開は POST .../publish）"))
+
+
+class IssuePatchSchema(StrictSchema):
+    """The editable fields of an issue; in PATCH every field is optional and the rest stays as it is."""
+
+    title = Text(metadata={"description": "課題名（5〜80文字、HTMLタグ不可）"})
+    body = Text(metadata={"description": "現状と困っていること（20〜4000文字）"})
+    goal = Text(metadata={"description": "目指す姿（2000文字以内）"})
+    constraints = Text(metadata={"description": "制約・前提（2000文字以内）"})
+    budget_deadline = Text(metadata={"description": "予算と期限（200文字以内）"})
+    counterpart = Text(metadata={"description": "庁内の担当（200文字以内）"})
+    sector = Text(metadata=_enum(SECTORS, "分野"))
+    stage = Text(metadata=_enum(STAGES, "DXの段階"))
+    wanted_roles = Items(Text(metadata=_enum(ROLES, "役割")), metadata={"description": "求める人材の役割（1つ以上）"})
+    menu = Text(metadata=_enum(MENUS, "支援メニュー（spot は months=1）"))
+    mode = Text(metadata=_enum(MODES, "支援の形態"))
+    months = WholeNumber(metadata={"minimum": 1, "maximum": 12, "description": "支援期間（月数）。JSONの整数のみ"})
+    co_municipality_codes = Items(Text(metadata=MUNICIPALITY_CODE),
+                                  metadata={"description": "共同で取り組む同じ都道府県の市町村（joint では必須）"})
+
+
+class IssueCreateSchema(IssuePatchSchema):
+    """A new issue (created as a draft; publish it with POST /issues/{id}/publish)."""
+
+    title = Text(**required("課題名", "title"), metadata={"description": "課題名（5〜80文字、HTMLタグ不可）"})
+    body = Text(**required("現状と困っていること", "body"), metadata={"description": "20〜4000文字"})
+    sector = Text(**required("分野", "sector"), metadata=_enum(SECTORS, "分野"))
+    stage = Text(**required("DXの段階", "stage"), metadata=_enum(STAGES, "DXの段階"))
+    wanted_roles = Items(Text(metadata=_enum(ROLES, "役割")), **required("求める人材の役割", "wanted_roles"))
+    municipality_code = Text(metadata={
+        **MUNICIPALITY_CODE,
+        "description": "課題を出す市町村。職員は省略可（自分の市町村のみ）、コーディネーターは必須（都道府県内の市町村）",
+    })
+
+
+class IssueListArgsSchema(Schema):
+    page = QueryNumber(load_default=1, validate=Range(min=1, error="page は1以上の整数で指定してください。"))
+    per_page = QueryNumber(load_default=20, validate=Range(
+        min=1, max=100, error="per_page は1から100までの整数で指定してください。"))
+    status = Text(validate=OneOf(list(ISSUE_STATUSES), error="status は {choices} のいずれかで指定してください。"))
+
+
+class IssuePageSchema(Schema):
+    items = fields.List(fields.Nested(IssueSchema), metadata={"description": "新しい順"})
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer(metadata={"description": "条件に合う課題の総数"})
+
+
+# ---------------------------------------------------------------- matching
+
+
+class LimitArgsSchema(Schema):
+    limit = QueryNumber(load_default=10, validate=Range(
+        min=1, max=50, error="limit は1から50までの整数で指定してください。"))
+
+
+class CandidateSchema(Schema):
+    expert_id = fields.Integer(attribute="expert.id")
+    score = fields.Float(metadata={"minimum": 0})
+    parts = fields.Dict(keys=fields.String(), values=fields.Float(), metadata={"description": "スコアの内訳"})
+    reasons = fields.List(fields.String(), metadata={"description": "おすすめの理由（日本語）"})
+
+
+class CandidateListSchema(Schema):
+    issue_id = fields.Integer()
+    candidates = fields.List(fields.Nested(CandidateSchema),
+                             metadata={"description": "ピン留めした候補が先、その後はスコアの高い順"})
+
+
+class RecommendedIssueSchema(Schema):
+    issue_id = fields.Integer(attribute="issue.id")
+    title = fields.String(attribute="issue.title")
+    score = fields.Float(metadata={"minimum": 0})
+    parts = fields.Dict(keys=fields.String(), values=fields.Float())
+    reasons = fields.List(fields.String())
+
+
+class RecommendationListSchema(Schema):
+    expert_id = fields.Integer()
+    issues = fields.List(fields.Nested(RecommendedIssueSchema), metadata={"description": "スコアの高い順"})
+
+
+# ---------------------------------------------------------------- experts
+
+
+class ExpertView(NamedTuple):
+    """A profile as one viewer sees it: `contact` is None unless can_see_contact allows it."""
+
+    profile: ExpertProfile
+    contact: dict[str, str | None] | None
+
+
+class ContactSchema(Schema):
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class ExpertSchema(Schema):
+    """An expert profile; contact is null unless the expert consented or an engagement allows it."""
+
+    id = fields.Integer()
+    display_name = fields.String()
+    roles = SortedList(fields.String(metadata=_enum(ROLES, "役割")))
+    skills = fields.List(fields.String(), metadata={"description": "登録順"})
+    sectors = SortedList(fields.String(metadata=_enum(SECTORS, "分野")))
+    bio = fields.String()
+    prefecture_code = fields.String(metadata=PREFECTURE_CODE)
+    home_label = fields.String(metadata={"description": "活動拠点（市区町村）"})
+    lat = fields.Float(allow_none=True)
+    lon = fields.Float(allow_none=True)
+    travel_range = fields.String(metadata=_enum(TRAVEL_RANGES, "出張できる範囲"))
+    modes = SortedList(fields.String(metadata=_enum(MODES, "対応できる形態")))
+    monthly_capacity = fields.Integer()
+    certifications = fields.List(fields.String(), metadata={"description": "登録順"})
+    contact = fields.Nested(ContactSchema, allow_none=True)
+
+    def get_attribute(self, obj: ExpertView, attr: str, default: Any) -> Any:
+        if attr == "contact":
+            return obj.contact
+        return super().get_attribute(obj.profile, attr, default)
+
+
+class OwnExpertSchema(ExpertSchema):
+    """The expert's own profile, with their consent to show contact details."""
+
+    contact_consent = fields.Boolean()
+
+
+class ContactInputSchema(StrictSchema):
+    email = Text(allow_none=True, metadata={"example": "taro@example.jp"})
+    phone = Text(allow_none=True, metadata={"example": "011-123-4567"})
+
+
+class ExpertPutSchema(StrictSchema):
+    """The whole own profile (PUT replaces it; omitted optional lists become empty)."""
+
+    display_name = Text(**required("表示名", "display_name"), metadata={"description": "60文字以内"})
+    roles = Items(Text(metadata=_enum(ROLES, "役割")), **required("役割", "roles"))
+    sectors = Items(Text(metadata=_enum(SECTORS, "分野")), **required("得意な分野", "sectors"))
+    modes = Items(Text(metadata=_enum(MODES, "形態")), **required("対応できる形態", "modes"))
+    bio = Text(**required("自己紹介・経歴", "bio"), metadata={"description": "30〜3000文字"})
+    prefecture_code = Text(**required("活動拠点の都道府県", "prefecture_code"), metadata=PREFECTURE_CODE)
+    home_label = Text(**required("活動拠点（市区町村）", "home_label"), metadata={"description": "60文字以内"})
+    travel_range = Text(**required("出張できる範囲", "travel_range"), metadata=_enum(TRAVEL_RANGES, "出張できる範囲"))
+    monthly_capacity = WholeNumber(load_default=1, metadata={"minimum": 0, "maximum": 10})
+    skills = Items(Text(), load_default=list, metadata={"description": "20件まで、各40文字以内"})
+    certifications = Items(Text(), load_default=list, metadata={"description": "10件まで"})
+    contact = Object(ContactInputSchema, allow_none=True, load_default=None)
+    contact_consent = Flag(load_default=False, metadata={"description": "連絡先を市町村職員に公開することに同意する"})
