@@ -1,7 +1,7 @@
 """External experts' profiles against the MIC skill standard."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
@@ -11,6 +11,8 @@ from web.codes import MODES, ROLES, SECTORS, TRAVEL_RANGES
 from web.models.base import Base, UTCDateTime, check_in, utcnow
 from web.models.geo import Prefecture
 from web.models.user import User
+
+RECONFIRM_AFTER = timedelta(days=60)
 
 
 class ExpertRole(Base):
@@ -90,6 +92,11 @@ class ExpertProfile(Base):
         if self.certifications:
             parts.append("資格: " + "、".join(self.certifications))
         return "\n".join(part for part in parts if part)
+
+    @property
+    def needs_reconfirmation(self) -> bool:
+        """Tell whether the expert last confirmed their availability more than 60 days ago."""
+        return utcnow() - self.last_confirmed_at > RECONFIRM_AFTER
 
     def record_contact_consent(self, consent: bool, version: str, when: datetime | None = None) -> None:
         """Record the expert's latest choice about sharing contact details, with the notice version and time."""

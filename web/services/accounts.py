@@ -12,7 +12,7 @@ from web.extensions import db
 from web.models import Municipality, Prefecture, User
 from web.models.base import utcnow
 from web.services import audit
-from web.services.errors import ServiceError
+from web.services.errors import EmailTaken, ServiceError
 
 MIN_PASSWORD_LENGTH = 8
 # A few of the most common passwords (a local list: no network look-ups).
@@ -85,7 +85,7 @@ def create_user(email: str, password: str, role: str, display_name: str | None =
     validate_password(password)
     email = normalise_email(email)
     if find_user_by_email(email) is not None:
-        raise ServiceError("このメールアドレスはすでに登録されています。")
+        raise EmailTaken("このメールアドレスはすでに登録されています。")
     user = User(email=email, role=role, display_name=display_name or email.split("@")[0],
                 municipality_code=municipality_code, prefecture_code=prefecture_code)
     user.set_password(password, method=current_app.config["PASSWORD_HASH_METHOD"])

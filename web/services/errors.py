@@ -6,5 +6,9 @@ class ServiceError(Exception):
     """A use case was refused; `str(error)` is a Japanese message for the user."""
 
 
+class EmailTaken(ServiceError):
+    """The email address already belongs to an account."""
+
+
 class NotFound(ServiceError):
     """The object does not exist, or the user may not see it (both look the same from outside)."""
