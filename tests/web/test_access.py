@@ -93,3 +93,12 @@ def test_user_loader_ignores_malformed_session_ids(app_ctx):
     from web.auth.session import load_user
     assert load_user("abc") is None and load_user("1") is None and load_user("999:1") is None
     assert db.session.query(User).count() == 0
+
+
+@pytest.mark.parametrize("role", ["officer", "expert", "coordinator", "admin"])
+def test_every_menu_link_opens_for_its_role(make_user, auth, client, role):
+    import re
+    auth.login(make_user(role).email)
+    nav = client.get("/").get_data(as_text=True).split('aria-label="メインメニュー"')[1].split("</nav>")[0]
+    for href in re.findall(r'href="([^"]+)"', nav):
+        assert client.get(href, follow_redirects=True).status_code == 200, href

@@ -5,7 +5,7 @@ from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from web.extensions import db
-from web.models import Issue, IssueCoOwner, Municipality, User
+from web.models import Engagement, Issue, IssueCoOwner, Municipality, User, Visit
 from web.services.errors import NotFound
 
 PUBLIC_STATUSES = ("open", "matching")
@@ -30,7 +30,8 @@ def _query_visible(user: User) -> Select[tuple[Issue]]:
 def list_visible_issues(user: User, status: str | None = None) -> list[Issue]:
     """Return the issues `user` may see, newest first."""
     query = _query_visible(user).options(
-        selectinload(Issue.municipality), selectinload(Issue.role_rows), selectinload(Issue.co_owner_rows)
+        selectinload(Issue.municipality), selectinload(Issue.role_rows), selectinload(Issue.created_by),
+        selectinload(Issue.co_owner_rows).selectinload(IssueCoOwner.municipality),
     )
     if status:
         query = query.where(Issue.status == status)
@@ -49,3 +50,18 @@ def change_status(issue: Issue, target: str) -> None:
     """Move the issue along its lifecycle (raises IllegalTransition with a Japanese message)."""
     issue.transition_to(target)
     db.session.flush()
+
+
+def engagements_by_issue(issue_ids: list[int]) -> dict[int, list[Engagement]]:
+    """Return each issue's engagements with their expert, visits and reports loaded in a few queries."""
+    if not issue_ids:
+        return {}
+    query = (
+        select(Engagement).where(Engagement.issue_id.in_(issue_ids))
+        .options(selectinload(Engagement.expert), selectinload(Engagement.visits).selectinload(Visit.report))
+        .order_by(Engagement.start_on, Engagement.id)
+    )
+    found: dict[int, list[Engagement]] = {}
+    for engagement in db.session.scalars(query):
+        found.setdefault(engagement.issue_id, []).append(engagement)
+    return found
