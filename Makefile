@@ -41,6 +41,11 @@ test: install-dev
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; fi; \
 	exit $$rc
 
+## make screenshots: run the browser tests and save a full-page PNG of every page they check to docs/screenshots/
+.PHONY: screenshots
+screenshots: install-dev
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest tests/browser -q
+
 lint: install-dev
 	$(BIN)/ruff check matcher web tests
 

@@ -67,7 +67,7 @@ MODES = _frozen({
 
 TRAVEL_RANGES = _frozen({
     "nationwide": "全国に出張可",
-    "regional": "同じ地方内（例: 東北）に出張可",
+    "regional": "同じ地方内に出張可",
     "prefecture": "居住する都道府県内に出張可",
     "none": "出張不可（オンラインのみ）",
 })

@@ -94,6 +94,12 @@ class ExpertProfile(Base):
         return "\n".join(part for part in parts if part)
 
     @property
+    def home_display(self) -> str:
+        """Return e.g. 北海道 札幌市中央区, without repeating a prefecture the label already names."""
+        label, prefecture = self.home_label.strip(), self.prefecture.name
+        return label if label.startswith(prefecture) else f"{prefecture} {label}".strip()
+
+    @property
     def needs_reconfirmation(self) -> bool:
         """Tell whether the expert last confirmed their availability more than 60 days ago."""
         return utcnow() - self.last_confirmed_at > RECONFIRM_AFTER
