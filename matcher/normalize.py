@@ -1,0 +1,25 @@
+"""Character-level normalisation shared by the tokeniser, the synonym table and the char baseline."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Dash-like characters that NFKC leaves alone; "ー" (prolonged sound mark) is deliberately not here.
+_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−－"})
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_text(text: str) -> str:
+    """NFKC (width, ①→1, ｶﾅ→カナ) and unify dashes; keeps case for Sudachi's normalized forms."""
+    return unicodedata.normalize("NFKC", text).translate(_DASHES)
+
+
+def phrase_form(text: str) -> str:
+    """Return normalised, lower-cased text with whitespace runs collapsed (for phrase matching)."""
+    return _SPACES.sub(" ", normalize_text(text).lower())
+
+
+def canonical(term: str) -> str:
+    """Return the index form of a term: normalised, lower-cased, whitespace removed."""
+    return _SPACES.sub("", normalize_text(term).lower())

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import pytest
+
+from matcher.text import analyze, display, group_of
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [
+        ("ＤＸの推進", "DXの推進"),
+        ("サーバの構築", "サーバーの構築"),
+        ("ＲＰＡ", "RPA"),
+        ("ｺﾝﾋﾟｭｰﾀｰ", "コンピュータ"),
+    ],
+)
+def test_width_case_and_long_vowel_variants_give_the_same_tokens(left: str, right: str) -> None:
+    assert analyze(left) == analyze(right)
+
+
+@pytest.mark.parametrize("variant", ["UAV", "マルチコプター", "無人航空機", "ドローン"])
+def test_drone_variants_share_the_domain_synonym_token(variant: str) -> None:
+    assert "syn:drone" in analyze(f"{variant}で空撮する")
+
+
+def test_sudachi_synonym_group_links_dx_and_its_long_form() -> None:
+    assert set(analyze("DX")) & set(analyze("デジタルトランスフォーメーション"))
+
+
+def test_phrase_level_synonym_maps_nogyo_dx_to_smart_agriculture() -> None:
+    assert "syn:smart_agriculture" in analyze("農業DXを進める")
+    assert "syn:smart_agriculture" in analyze("スマート農業を進める")
+
+
+def test_fishery_and_suisan_are_linked_by_the_curated_table() -> None:
+    assert "syn:fishery" in analyze("漁業") and "syn:fishery" in analyze("水産業")
+
+
+def test_negating_prefix_stays_attached() -> None:
+    tokens = analyze("非現金決済の導入")
+    assert "非現金決済" in tokens
+    assert "現金決済" not in tokens
+
+
+def test_compound_keeps_the_c_unit_and_its_a_subwords() -> None:
+    tokens = analyze("業務効率化")
+    assert tokens[:3] == ["業務効率化", "業務", "効率"]
+
+
+def test_particles_numbers_and_stop_words_are_dropped() -> None:
+    assert analyze("こと の 3 ため") == []
+
+
+def test_unknown_words_add_character_bigrams() -> None:
+    assert {"#go", "#ov"} <= set(analyze("GovTech"))
+
+
+def test_analysis_is_deterministic() -> None:
+    text = "ドローンとRPAで業務効率化、スマート農業とGovTech。"
+    assert analyze(text) == analyze(text)
+
+
+def test_group_of_and_display_serve_the_explanations() -> None:
+    assert group_of("無人航空機") == group_of("ドローン") == "syn:drone"
+    assert display("dx") == "DX"
