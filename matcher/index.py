@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import vocabulary as voc
 from . import weights as W
 from .collection import Collection
 from .exceptions import DuplicateIdError, EmptyCorpusError, EmptyTextError, NotFittedError, UnknownIdError
+from .filters import expert_filter, issue_filter
 from .parallel import analyze_joined
 from .ranking import (
     Pair,
@@ -263,7 +263,7 @@ class Matcher:
             Sorted by score descending, then id. Infeasible experts are never returned.
         """
         state = self._check_fitted()
-        extra = _expert_filter(state.experts, roles, sectors, exclude)
+        extra = expert_filter(state.experts, roles, sectors, exclude)
         return self.rank_query(
             self.issue_query(issue), top, remaining_capacity, two_sided=two_sided, mask=extra, explain=explain
         )
@@ -332,7 +332,7 @@ class Matcher:
         query = self.expert_query(expert)
         issues = state.issues
         scored = score_issues(query, issues, self._views(two_sided, "expert"))
-        mask = scored.mask & _issue_filter(issues, sectors, exclude)
+        mask = scored.mask & issue_filter(issues, sectors, exclude)
         capacity = int(query.columns["capacity"])
         return [
             make_candidate(
@@ -459,41 +459,3 @@ def _slot(collection: Collection, kind: str, id: str) -> int:
     if slot is None:
         raise UnknownIdError(kind, id)
     return slot
-
-
-def _mask_of(codes: AbstractCollection[str] | None, allowed: Mapping[str, str], field: str) -> int | None:
-    return None if codes is None else voc.bitmask(voc.check_codes(field, codes, allowed), allowed)
-
-
-def _expert_filter(
-    experts: Collection,
-    roles: AbstractCollection[str] | None,
-    sectors: AbstractCollection[str] | None,
-    exclude: AbstractCollection[str],
-) -> Any:
-    keep: Any = True
-    role_mask, sector_mask = _mask_of(roles, voc.ROLES, "roles"), _mask_of(sectors, voc.SECTORS, "sectors")
-    if role_mask is not None:
-        keep = keep & ((experts.columns["role_mask"] & role_mask) != 0)
-    if sector_mask is not None:
-        keep = keep & ((experts.columns["sector_mask"].astype(np.int64) & sector_mask) != 0)
-    return _exclude(experts, exclude, keep)
-
-
-def _issue_filter(
-    issues: Collection, sectors: AbstractCollection[str] | None, exclude: AbstractCollection[str]
-) -> Any:
-    keep: Any = True
-    if sectors is not None:
-        wanted = [list(voc.SECTORS).index(s) for s in voc.check_codes("sectors", sectors, voc.SECTORS)]
-        keep = np.isin(issues.columns["sector"], wanted)
-    return _exclude(issues, exclude, keep)
-
-
-def _exclude(collection: Collection, exclude: AbstractCollection[str], keep: Any) -> Any:
-    slots = [collection.slots[id] for id in exclude if id in collection.slots]
-    if not slots:
-        return keep
-    mask = np.ones(collection.n_slots, dtype=bool) & keep
-    mask[slots] = False
-    return mask

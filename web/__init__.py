@@ -25,6 +25,7 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask application; `config` overrides the environment-driven defaults."""
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -48,6 +49,15 @@ def load_config(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> 
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'dxmatch.sqlite3'}"
+
+
+def trust_proxies(app: Flask) -> None:
+    """Read the client IP from X-Forwarded-For when PROXY_FIX_X_FOR trusted proxies sit in front."""
+    hops = app.config["PROXY_FIX_X_FOR"]
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def register_extensions(app: Flask) -> None:

@@ -46,13 +46,18 @@ class Config:
     SQLALCHEMY_DATABASE_URI: str | None = (
         normalise_database_url(os.environ["DATABASE_URL"]) if os.environ.get("DATABASE_URL") else None
     )
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: SQL errors must not copy bound values (contact details, names) into logs.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     SESSION_COOKIE_NAME = os.environ.get("SESSION_COOKIE_NAME", "dxm_session")
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
     SESSION_REFRESH_EACH_REQUEST = True
+    # Absolute session lifetime: log in again after this many hours even when active.
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    # Number of trusted reverse proxies in front of the app (for client IPs in rate limits); 0 = none.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     REMEMBER_COOKIE_DURATION = timedelta(days=0)
     WTF_CSRF_TIME_LIMIT = 3600 * 4
     FORCE_HTTPS = _env_bool("FORCE_HTTPS", False)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
@@ -17,6 +17,19 @@ from web.extensions import db
 from web.models import Base, ExpertProfile, Issue, Municipality, Prefecture, User
 
 PASSWORD = "correct-horse-battery"
+
+
+class FreshUserClient(FlaskClient):
+    """A test client whose every request loads the user from its cookie again.
+
+    Tests that hold an app context (the `app_ctx` fixture) share `g` with the requests they make; without this,
+    Flask-Login's cached user would survive logout and hide session bugs.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
 
 
 def _test_config(**overrides: Any) -> dict[str, Any]:
@@ -58,6 +71,7 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
 
     def factory(**overrides: Any) -> Flask:
         app = create_app(_test_config(SQLALCHEMY_DATABASE_URI=database_url, **overrides))
+        app.test_client_class = FreshUserClient
         if database_url.startswith("sqlite"):
             with app.app_context():
                 db.create_all()

@@ -1,25 +1,24 @@
 """Login and logout views."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import time
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from web.auth import bp
 from web.auth.forms import EmptyForm, LoginForm
 from web.extensions import db, limiter
+from web.auth.session import start_session
 from web.services import accounts
+from web.urls import is_local_path
 
 
 def _safe_next(target: str | None) -> str:
     """Return `target` only if it is a local path, else the home page (no open redirects)."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
-            return target
-    return url_for("main.index")
+    return target if target and is_local_path(target) else url_for("main.index")
+
 
 
 def _login_limit() -> str:
@@ -35,10 +34,10 @@ def login() -> str | Response:
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data or "", form.password.data or "", request.remote_addr)
         if user is not None:
-            session.clear()  # drop pre-login state (session fixation)
-            login_user(user)
+            start_session(user)
             db.session.commit()
-            flash(f"{user.display_name} さん、ようこそ。", "success")
+            # No names in flashes: they travel in the (signed, not encrypted) session cookie.
+            flash("ログインしました。", "success")
             return redirect(_safe_next(request.args.get("next")))
         db.session.commit()  # keep the audit record of the failure
         flash("メールアドレスまたはパスワードが正しくありません。", "error")
@@ -57,5 +56,18 @@ def logout() -> Response:
     session.clear()
     flash("ログアウトしました。", "success")
     response = redirect(url_for("auth.login"))
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
+
+
+@bp.before_app_request
+def end_expired_sessions() -> Response | None:
+    """Log out sessions older than SESSION_MAX_HOURS, however active they are."""
+    started = session.get("login_at")
+    limit = current_app.config["SESSION_MAX_HOURS"] * 3600
+    if current_user.is_authenticated and isinstance(started, int) and time.time() - started > limit:
+        logout_user()
+        session.clear()
+        flash("一定時間が経過したため、ログアウトしました。もう一度ログインしてください。", "info")
+        return redirect(url_for("auth.login"))
+    return None

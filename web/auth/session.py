@@ -1,8 +1,10 @@
 """Flask-Login wiring: alternative session ids so logout really ends a session."""
 from __future__ import annotations
 
-from flask import Flask
-from flask_login import LoginManager
+import time
+
+from flask import Flask, session
+from flask_login import LoginManager, login_user
 
 from web.extensions import db
 from web.models import User
@@ -27,3 +29,11 @@ def init_login(app: Flask, manager: LoginManager) -> None:
     manager.login_message_category = "info"
     manager.session_protection = "basic"
     manager.user_loader(load_user)
+
+
+def start_session(user: User) -> None:
+    """Log the user in with a fresh session: sliding idle timeout plus an absolute limit."""
+    session.clear()  # drop pre-login state (session fixation)
+    login_user(user)
+    session.permanent = True  # PERMANENT_SESSION_LIFETIME is then the idle timeout
+    session["login_at"] = int(time.time())

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 
-from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from web.auth.access import role_required
 from web.auth.forms import EmptyForm
+from web.auth.session import start_session
 from web.experts import bp
 from web.experts.forms import DUPLICATE_EMAIL, ProfileForm, SignupForm, profile_form_data
 from web.extensions import db, limiter
@@ -57,8 +58,7 @@ def signup() -> str | Response:
             db.session.rollback()
             form.email.errors.append(str(error))
         else:
-            session.clear()  # drop pre-login state (session fixation)
-            login_user(user)
+            start_session(user)
             db.session.commit()
             flash("登録しました。続けて、プロフィールを入力してください。", "success")
             return redirect(url_for("experts.edit_profile"))
@@ -78,6 +78,10 @@ def edit_profile() -> Response:
             db.session.rollback()
             for message in form.show_errors(error.errors):
                 flash(message, "error")
+        except IntegrityError:
+            # The same profile was created a moment ago (a double-clicked Save): nothing is lost, say so.
+            db.session.rollback()
+            flash("同時に保存が行われました。内容を確認して、もう一度保存してください。", "error")
         else:
             db.session.commit()
             flash("プロフィールを保存しました。", "success")

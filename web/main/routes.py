@@ -10,6 +10,7 @@ from web.extensions import db
 from web.main import bp
 from web.services import dashboard, notifications
 from web.services.errors import NotFound
+from web.urls import is_local_path
 
 
 @bp.route("/")
@@ -57,4 +58,4 @@ def read_notification(notification_id: int) -> Response:
     except NotFound:
         abort(404)
     db.session.commit()
-    return redirect(item.link if item.link and item.link.startswith("/") else url_for("main.notification_list"))
+    return redirect(item.link if is_local_path(item.link) else url_for("main.notification_list"))

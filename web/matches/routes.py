@@ -31,6 +31,14 @@ def _staff_issue(issue_id: int) -> Issue:
         abort(404)
 
 
+def _open_issue(issue_id: int) -> Issue:
+    """Load a visible issue that is open (the plan and joint suggestions only concern open issues), or 404."""
+    issue = _staff_issue(issue_id)
+    if issue.status != "open":
+        abort(404)
+    return issue
+
+
 def _filters() -> matching.CandidateFilters:
     args = request.args
     return matching.CandidateFilters(
@@ -155,7 +163,7 @@ def _accept_plan(month_label: str) -> Response:
             issue_id, expert_id = parse_integer(key.removeprefix("choice-")), parse_integer(value)
             if issue_id is None or expert_id is None:
                 abort(400)
-            chosen.append((_staff_issue(issue_id), expert_id))
+            chosen.append((_open_issue(issue_id), expert_id))
     try:
         count = curation.accept_plan(current_user, chosen, month_label)
     except NotFound:
@@ -170,8 +178,8 @@ def _accept_plan(month_label: str) -> Response:
 def joint() -> str | Response:
     form = JointSuggestionForm()
     if form.validate_on_submit():
-        ids = [parse_integer(v) for v in (form.issue_ids.data or "").split(",")]
-        issues = [_staff_issue(i) for i in ids if i is not None]
+        ids = dict.fromkeys(parse_integer(v) for v in (form.issue_ids.data or "").split(","))
+        issues = [_open_issue(i) for i in ids if i is not None]
         try:
             notified = curation.suggest_joint(current_user, issues)
         except ServiceError as error:
