@@ -48,7 +48,7 @@ def login(page: Page, base: str, email: str, password: str = DEMO_PASSWORD) -> N
 def logout(page: Page, base: str) -> None:
     """Press the header's ログアウト button and land on the login page."""
     page.get_by_role("banner").get_by_role("button", name="ログアウト").click()
-    expect(page).to_have_url(f"{base}/auth/login")
+    expect(page).to_have_url(f"{base}/auth/login?logged_out=1")
     expect(page.get_by_text("ログアウトしました。")).to_be_visible()
 
 

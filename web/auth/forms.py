@@ -11,16 +11,22 @@ def strip_text(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(
+def email_field(autocomplete: str = "email") -> EmailField:
+    """Return the email field every account form uses (trimmed, checked, Japanese messages)."""
+    return EmailField(
         "メールアドレス",
         filters=[strip_text],
+        render_kw={"autocomplete": autocomplete},
         validators=[
             DataRequired("メールアドレスを入力してください。"),
             Length(max=254, message="メールアドレスは254文字以内で入力してください。"),
             Email("メールアドレスの形式で入力してください（例: taro@example.jp）。", check_deliverability=False),
         ],
     )
+
+
+class LoginForm(FlaskForm):
+    email = email_field("username")
     password = PasswordField(
         "パスワード",
         validators=[

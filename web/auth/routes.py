@@ -41,7 +41,7 @@ def login() -> str | Response:
             return redirect(_safe_next(request.args.get("next")))
         db.session.commit()  # keep the audit record of the failure
         flash("メールアドレスまたはパスワードが正しくありません。", "error")
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, logged_out=request.args.get("logged_out") == "1")
 
 
 @bp.route("/logout", methods=["POST"])
@@ -54,8 +54,8 @@ def logout() -> Response:
     db.session.commit()
     logout_user()
     session.clear()
-    flash("ログアウトしました。", "success")
-    response = redirect(url_for("auth.login"))
+    # The browser drops every cookie (Clear-Site-Data), so the message cannot travel as a flash.
+    response = redirect(url_for("auth.login", logged_out=1))
     response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
 

@@ -18,10 +18,10 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from web.auth.forms import strip_text
+from web.auth.forms import email_field, strip_text
 from web.codes import MODES, ROLES, SECTORS, SKILLS, TRAVEL_RANGES
 from web.services import accounts
 from web.services.errors import ServiceError
@@ -48,16 +48,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class SignupForm(FlaskForm):
-    email = EmailField(
-        "メールアドレス",
-        filters=[strip_text],
-        render_kw={"autocomplete": "email"},
-        validators=[
-            DataRequired("メールアドレスを入力してください。"),
-            Length(max=254, message="メールアドレスは254文字以内で入力してください。"),
-            Email("メールアドレスの形式で入力してください（例: taro@example.jp）。", check_deliverability=False),
-        ],
-    )
+    email = email_field()
     password = PasswordField(
         "パスワード",
         render_kw={"autocomplete": "new-password"},
