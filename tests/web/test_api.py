@@ -147,7 +147,7 @@ def test_unexpected_error_is_a_generic_500_problem_without_details(app, client, 
     def boom(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(api_issues, "list_visible_issues", boom)
+    monkeypatch.setattr(api_issues, "page_visible_issues", boom)
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)  # behave as in production
     response = api_as(client, make_user("officer")).get("/issues")
     assert_problem(response, 500)

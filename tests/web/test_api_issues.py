@@ -171,3 +171,21 @@ def test_bad_list_parameters_are_a_422_problem(officer_api, query, field):
 @pytest.mark.parametrize("issue_id", ["0", "2147483648", "9223372036854775808", "-1"])
 def test_ids_outside_the_database_range_are_a_plain_404(officer_api, issue_id):
     assert_problem(officer_api.get(f"/issues/{issue_id}"), 404)
+
+
+def test_a_huge_page_number_is_a_422_not_a_server_error(client, make_user):
+    api = api_as(client, make_user("officer"))
+    assert_problem(api.get("/issues?page=461168601842738792"), 422)
+
+
+def test_pages_split_the_visible_issues_and_count_them_all(client, make_user, make_issue):
+    for n in range(3):
+        make_issue(title=f"課題その{n + 1}の相談")
+    make_issue(municipality_code="041009", title="仙台の課題")
+    body = api_as(client, make_user("officer")).get("/issues?page=2&per_page=2").get_json()
+    assert body["total"] == 3 and len(body["items"]) == 1
+
+
+def test_unknown_query_parameters_are_refused(client, make_user):
+    api = api_as(client, make_user("officer"))
+    assert_problem(api.get("/issues?pgae=2"), 422)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from marshmallow import RAISE
 from webargs.flaskparser import abort
 
 from web.api.auth import ID, api_blueprint, current_api_user, requires_role
@@ -93,7 +94,7 @@ def put_my_profile(payload: dict[str, Any]) -> ExpertView:
 
 @bp.route("/me/recommended-issues", methods=["GET"])
 @experts_only
-@bp.arguments(LimitArgsSchema, location="query")
+@bp.arguments(LimitArgsSchema, location="query", unknown=RAISE)
 @bp.response(200, RecommendationListSchema)
 @bp.alt_response(401, response="UNAUTHORIZED")
 @bp.alt_response(403, response="FORBIDDEN")

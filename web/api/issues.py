@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from marshmallow import RAISE
+
 from web.api.auth import ID, api_blueprint, current_api_user, requires_role
 from web.api.schemas import (
     CandidateListSchema,
@@ -28,7 +30,7 @@ from web.services.issue_intake import (
     issue_input_from,
     update_issue,
 )
-from web.services.issues import get_visible_issue, list_visible_issues
+from web.services.issues import get_visible_issue, page_visible_issues
 from web.services.matching import rank_candidates
 
 writers_only = requires_role(frozenset({"officer", "coordinator"}),
@@ -40,15 +42,14 @@ bp = api_blueprint("api_issues", "/issues", "自治体のDX課題")
 
 
 @bp.route("", methods=["GET"])
-@bp.arguments(IssueListArgsSchema, location="query")
+@bp.arguments(IssueListArgsSchema, location="query", unknown=RAISE)
 @bp.response(200, IssuePageSchema)
 @bp.alt_response(401, response="UNAUTHORIZED")
 def list_issues(args: dict[str, Any]) -> dict[str, Any]:
     """List the issues the caller may see, newest first, a page at a time (per_page at most 100)."""
-    issues = list_visible_issues(current_api_user(), status=args.get("status"))
     page, per_page = args["page"], args["per_page"]
-    start = (page - 1) * per_page
-    return {"items": issues[start:start + per_page], "page": page, "per_page": per_page, "total": len(issues)}
+    items, total = page_visible_issues(current_api_user(), args.get("status"), page, per_page)
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
 
 
 @bp.route("", methods=["POST"])
@@ -109,7 +110,7 @@ def publish_issue(issue_id: int) -> Issue:
 
 @bp.route(f"/<{ID}:issue_id>/candidates", methods=["GET"])
 @candidate_readers_only
-@bp.arguments(LimitArgsSchema, location="query")
+@bp.arguments(LimitArgsSchema, location="query", unknown=RAISE)
 @bp.response(200, CandidateListSchema)
 @bp.alt_response(401, response="UNAUTHORIZED")
 @bp.alt_response(403, response="FORBIDDEN")

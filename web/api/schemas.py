@@ -113,8 +113,10 @@ class IssueCreateSchema(IssuePatchSchema):
     })
 
 
-class IssueListArgsSchema(Schema):
-    page = QueryNumber(load_default=1, validate=Range(min=1, error="page は1以上の整数で指定してください。"))
+class IssueListArgsSchema(StrictSchema):
+    # Bounded so the SQL OFFSET stays a valid 32-bit integer on every database.
+    page = QueryNumber(load_default=1, validate=Range(
+        min=1, max=100_000, error="page は1から100000までの整数で指定してください。"))
     per_page = QueryNumber(load_default=20, validate=Range(
         min=1, max=100, error="per_page は1から100までの整数で指定してください。"))
     status = Text(validate=OneOf(list(ISSUE_STATUSES), error="status は {choices} のいずれかで指定してください。"))
@@ -130,7 +132,7 @@ class IssuePageSchema(Schema):
 # ---------------------------------------------------------------- matching
 
 
-class LimitArgsSchema(Schema):
+class LimitArgsSchema(StrictSchema):
     limit = QueryNumber(load_default=10, validate=Range(
         min=1, max=50, error="limit は1から50までの整数で指定してください。"))
 

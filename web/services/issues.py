@@ -1,7 +1,7 @@
 """Issue queries scoped to what each user may see (object-level access lives here)."""
 from __future__ import annotations
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from web.extensions import db
@@ -27,14 +27,29 @@ def _query_visible(user: User) -> Select[tuple[Issue]]:
     return query.where(false())
 
 
+def _query_listed(user: User, status: str | None) -> Select[tuple[Issue]]:
+    query = _query_visible(user)
+    if status:
+        query = query.where(Issue.status == status)
+    return query
+
+
+def page_visible_issues(user: User, status: str | None, page: int, per_page: int) -> tuple[list[Issue], int]:
+    """Return one page of the issues `user` may see (newest first) and how many there are in all."""
+    query = _query_listed(user, status)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(query.options(selectinload(Issue.role_rows), selectinload(Issue.co_owner_rows))
+                              .order_by(Issue.created_at.desc(), Issue.id.desc())
+                              .offset((page - 1) * per_page).limit(per_page))
+    return list(rows), int(total)
+
+
 def list_visible_issues(user: User, status: str | None = None) -> list[Issue]:
     """Return the issues `user` may see, newest first."""
-    query = _query_visible(user).options(
+    query = _query_listed(user, status).options(
         selectinload(Issue.municipality), selectinload(Issue.role_rows), selectinload(Issue.created_by),
         selectinload(Issue.co_owner_rows).selectinload(IssueCoOwner.municipality),
     )
-    if status:
-        query = query.where(Issue.status == status)
     return list(db.session.scalars(query.order_by(Issue.created_at.desc(), Issue.id.desc())))
 
 
