@@ -86,3 +86,27 @@ def test_reconfirming_moves_last_confirmed_forward(make_expert):
     before = expert.last_confirmed_at
     reconfirm_availability(expert)
     assert expert.last_confirmed_at >= before
+
+
+def test_showing_contact_details_to_someone_else_is_audited(make_user, make_expert, auth, client):
+    from sqlalchemy import select
+
+    from web.models import AuditEvent
+    expert = make_expert()
+    expert.record_contact_consent(True, "2026-11")
+    db.session.commit()
+    officer = make_user("officer")
+    auth.login(officer.email)
+    client.get(f"/experts/{expert.id}")
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "contact_viewed")).all()
+    assert [(e.actor_id, e.object_id) for e in events] == [(officer.id, str(expert.id))]
+
+
+def test_hidden_contact_details_leave_no_disclosure_record(make_user, make_expert, auth, client):
+    from sqlalchemy import select
+
+    from web.models import AuditEvent
+    expert = make_expert()
+    auth.login(make_user("officer").email)
+    client.get(f"/experts/{expert.id}")
+    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "contact_viewed")).all() == []

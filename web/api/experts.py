@@ -23,7 +23,7 @@ from web.extensions import db
 from web.models import ExpertProfile, User
 from web.services.experts import (
     ExpertInput,
-    can_see_contact,
+    disclose_contact,
     get_own_profile,
     get_visible_expert,
     save_profile,
@@ -38,9 +38,9 @@ bp = api_blueprint("api_experts", "/experts", "外部デジタル人材のプロ
 
 
 def _view(viewer: User, profile: ExpertProfile) -> ExpertView:
-    if not can_see_contact(viewer, profile):
-        return ExpertView(profile, None)
-    return ExpertView(profile, {"email": profile.contact_email, "phone": profile.contact_phone})
+    contact = disclose_contact(viewer, profile)
+    db.session.commit()  # keep the audit record of a disclosure
+    return ExpertView(profile, contact)
 
 
 def _own_profile(user: User) -> ExpertProfile:

@@ -120,6 +120,7 @@ def detail(expert_id: int) -> str | Response:
         profile = experts.get_visible_expert(viewer, expert_id)
     except NotFound:
         abort(404)
-    show_contact = experts.can_see_contact(viewer, profile)
+    show_contact = experts.disclose_contact(viewer, profile) is not None
+    db.session.commit()  # keep the audit record of the disclosure
     page = render_template("experts/detail.html", profile=profile, show_contact=show_contact)
     return _no_store(page) if show_contact else page

@@ -165,6 +165,18 @@ def can_see_contact(viewer: User, profile: ExpertProfile) -> bool:
     return profile.contact_consent or _has_engagement_with(viewer, profile)
 
 
+def disclose_contact(viewer: User, profile: ExpertProfile) -> dict[str, str | None] | None:
+    """Return the contact details the viewer may see (or None), auditing every disclosure to someone else.
+
+    APPI 安全管理措置: who saw an expert's contact details, and when, stays on record (ids only).
+    """
+    if not can_see_contact(viewer, profile):
+        return None
+    if profile.user_id != viewer.id:
+        audit.record("contact_viewed", actor_id=viewer.id, object_type="expert", object_id=profile.id)
+    return {"email": profile.contact_email, "phone": profile.contact_phone}
+
+
 def _has_engagement_with(viewer: User, profile: ExpertProfile) -> bool:
     engaged = select(Engagement.issue_id).where(
         Engagement.expert_id == profile.id, Engagement.status.in_(("active", "completed")))
