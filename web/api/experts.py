@@ -38,9 +38,7 @@ bp = api_blueprint("api_experts", "/experts", "外部デジタル人材のプロ
 
 
 def _view(viewer: User, profile: ExpertProfile) -> ExpertView:
-    contact = disclose_contact(viewer, profile)
-    db.session.commit()  # keep the audit record of a disclosure
-    return ExpertView(profile, contact)
+    return ExpertView(profile, disclose_contact(viewer, profile))
 
 
 def _own_profile(user: User) -> ExpertProfile:
@@ -63,7 +61,9 @@ def _expert_input(payload: dict[str, Any]) -> ExpertInput:
 def get_expert(expert_id: int) -> ExpertView:
     """Return an expert's profile; contact is null unless consent or an accepted engagement allows it."""
     user = current_api_user()
-    return _view(user, get_visible_expert(user, expert_id))
+    view = _view(user, get_visible_expert(user, expert_id))
+    db.session.commit()  # keep the audit record of a disclosure
+    return view
 
 
 @bp.route("/me", methods=["GET"])

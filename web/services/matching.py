@@ -278,15 +278,21 @@ class CandidateFilters:
     min_remaining: int = 0
 
 
-@dataclass
-class CandidateView:
-    """A ranked expert for one issue, with everything the page and the API show."""
+@dataclass(kw_only=True)
+class MatchView:
+    """What every ranked result shows: the score, its named parts, and the reasons in Japanese."""
 
-    expert: ExpertProfile
     score: float
     parts: dict[str, float]
     reasons: tuple[str, ...]
     unmet: tuple[str, ...]
+
+
+@dataclass(kw_only=True)
+class CandidateView(MatchView):
+    """A ranked expert for one issue, with everything the page and the API show."""
+
+    expert: ExpertProfile
     shared_terms: tuple[SharedTerm, ...]
     remaining: int
     curation: CandidateCuration | None = None
@@ -358,15 +364,11 @@ def _views(issue_id: int, ranked: Sequence[Candidate], remaining: dict[str, int]
 # ---------------------------------------------------------------- issues for an expert
 
 
-@dataclass
-class IssueMatchView:
+@dataclass(kw_only=True)
+class IssueMatchView(MatchView):
     """A recommended issue for an expert."""
 
     issue: Issue
-    score: float
-    parts: dict[str, float]
-    reasons: tuple[str, ...]
-    unmet: tuple[str, ...]
 
 
 def recommend_issues(profile: ExpertProfile, limit: int = 10) -> list[IssueMatchView]:
