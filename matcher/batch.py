@@ -10,7 +10,6 @@ thread; otherwise the batch runs in this process).
 from __future__ import annotations
 
 import multiprocessing
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .exceptions import UnknownIdError
-from .parallel import analyze_many, resolve_jobs
+from .parallel import analyze_many, fork_is_safe, resolve_jobs
 from .ranking import Query, exact_at, score_experts, single
 from .records import Candidate, IssueRecord
 from .sparse import Float32Array, Row
@@ -87,8 +86,7 @@ def _rank_range(bounds: tuple[int, int]) -> list[list[Candidate]]:
 
 def _workers(n_issues: int, n_jobs: int | None) -> int:
     jobs = resolve_jobs(n_jobs, n_issues * 10)
-    can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-    return jobs if jobs > 1 and can_fork and n_issues >= MIN_ISSUES_FOR_WORKERS else 1
+    return jobs if jobs > 1 and fork_is_safe() and n_issues >= MIN_ISSUES_FOR_WORKERS else 1
 
 
 def rank_batch(

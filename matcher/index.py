@@ -17,7 +17,7 @@ from . import weights as W
 from .collection import Collection
 from .exceptions import DuplicateIdError, EmptyCorpusError, EmptyTextError, NotFittedError, UnknownIdError
 from .filters import expert_filter, issue_filter
-from .parallel import analyze_joined
+from .parallel import count_terms
 from .ranking import (
     Pair,
     Query,
@@ -35,9 +35,9 @@ from .ranking import (
 from .records import Candidate, ExpertRecord, IssueRecord
 from .sparse import Row, slice_rows
 from .store import RecordStore
-from .structured import expert_columns, issue_columns
+from .structured import Columns, expert_columns, issue_columns
 from .text import analyze, analyze_cached
-from .vectorize import TermModel, fit_tfidf
+from .vectorize import TermModel, fit_tfidf, prepare_fit
 
 
 def _check_unique(records: Sequence[ExpertRecord] | Sequence[IssueRecord]) -> None:
@@ -132,19 +132,22 @@ class Matcher:
             raise EmptyCorpusError("fit needs at least one expert / 人材が一人も登録されていません")
         _check_unique(expert_list)
         _check_unique(issue_list)
-        tokens = analyze_joined([r.text for r in everything], self.n_jobs)
-        if not any(tokens):
+        columns: list[Columns] = []
+
+        def meanwhile() -> None:
+            # Work that needs no tokens, done while the workers tokenise (this process is idle then).
+            prepare_fit()
+            columns.extend([expert_columns(expert_list), issue_columns(issue_list)])
+
+        terms, counts = count_terms([r.text for r in everything], self.n_jobs, meanwhile)
+        if not terms:
             raise EmptyTextError([r.id for r in everything])
-        model, matrix = fit_tfidf(tokens)
+        model, matrix = fit_tfidf(terms, counts)
         n = len(expert_list)
         self._state = _State(
             model,
-            Collection.build(
-                [e.id for e in expert_list], slice_rows(matrix, 0, n), expert_columns(expert_list)
-            ),
-            Collection.build(
-                [i.id for i in issue_list], slice_rows(matrix, n, matrix.n_rows), issue_columns(issue_list)
-            ),
+            Collection.build([e.id for e in expert_list], slice_rows(matrix, 0, n), columns[0]),
+            Collection.build([i.id for i in issue_list], slice_rows(matrix, n, matrix.n_rows), columns[1]),
             RecordStore.of({e.id: e for e in expert_list}, {i.id: i for i in issue_list}),
         )
         return self

@@ -6,13 +6,14 @@ import re
 import unicodedata
 
 # Dash-like characters that NFKC leaves alone; "ー" (prolonged sound mark) is deliberately not here.
-_DASHES = str.maketrans({c: "-" for c in "‐‑‒–—―−－"})
+# (A regex, not str.translate: translate with a dict looks up every character in Python, ~15x slower.)
+_DASHES = re.compile("[‐‑‒–—―−－]")
 _SPACES = re.compile(r"\s+")
 
 
 def normalize_text(text: str) -> str:
     """NFKC (width, ①→1, ｶﾅ→カナ) and unify dashes; keeps case for Sudachi's normalized forms."""
-    return unicodedata.normalize("NFKC", text).translate(_DASHES)
+    return _DASHES.sub("-", unicodedata.normalize("NFKC", text))
 
 
 def phrase_form(text: str) -> str:

@@ -1,11 +1,23 @@
-"""Tokenise many texts, using a pool of processes for large corpora (each loads its own dictionary)."""
+"""Tokenise and count many texts, using a pool of processes for large corpora (each loads its own dictionary).
+
+Fitting needs per-document term counts, not token lists: each worker counts its own chunk against a local
+vocabulary and sends back four compact arrays, so neither millions of token strings nor the counting itself
+pass through the parent process (which would leave one of the two cores idle).
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Sequence
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
 
+import numpy as np
+
+from .sparse import Csr, Int32Array, Int64Array
 from .text import analyze, warm_up
 
 #: Below this many texts a pool costs more (process start-up, dictionary load) than it saves.
@@ -13,12 +25,44 @@ MIN_TEXTS_FOR_POOL = 4000
 _CHUNK = 500
 _SEP = "\x1f"
 
+_T = TypeVar("_T")
+#: One chunk's counts: local vocabulary, then CSR ``indptr``, ``indices`` (local ids), ``counts``.
+ChunkCounts = tuple[list[str], Int64Array, Int32Array, Int32Array]
+
 
 def resolve_jobs(n_jobs: int | None, n_texts: int) -> int:
     """Return the number of processes to use: ``None`` means all cores for large corpora, else 1."""
     if n_jobs is None:
         return (os.cpu_count() or 1) if n_texts >= MIN_TEXTS_FOR_POOL else 1
     return max(1, n_jobs)
+
+
+def fork_is_safe() -> bool:
+    """Return whether worker processes may be forked: only from a process running no other thread."""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _map_chunks(
+    work: Callable[[Sequence[str]], _T],
+    texts: Sequence[str],
+    jobs: int,
+    meanwhile: Callable[[], object] | None = None,
+) -> Iterator[_T]:
+    # ``meanwhile`` runs in this process while the workers start on the first chunks.
+    if jobs == 1:
+        if meanwhile is not None:
+            meanwhile()
+        yield work(texts)
+        return
+    chunks = [texts[i : i + _CHUNK] for i in range(0, len(texts), _CHUNK)]
+    # "spawn", not fork: safe from a multi-threaded web process; each worker loads its own dictionary. A
+    # worker that dies (or fails to start) raises BrokenProcessPool here instead of hanging.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=warm_up) as pool:
+        results = pool.map(work, chunks)
+        if meanwhile is not None:
+            meanwhile()
+        yield from results
 
 
 def _analyze_joined(texts: Sequence[str]) -> list[str]:
@@ -34,14 +78,79 @@ def split_joined(doc: str) -> list[str]:
 def analyze_joined(texts: Sequence[str], n_jobs: int | None = None) -> list[str]:
     """Return each text's tokens joined into one string (compact: no million small string objects)."""
     jobs = resolve_jobs(n_jobs, len(texts))
-    if jobs == 1:
-        return _analyze_joined(texts)
-    chunks = [texts[i : i + _CHUNK] for i in range(0, len(texts), _CHUNK)]
-    # "spawn" is safe from a multi-threaded web process, unlike fork.
-    with multiprocessing.get_context("spawn").Pool(jobs, initializer=warm_up) as pool:
-        return [doc for chunk in pool.imap(_analyze_joined, chunks) for doc in chunk]
+    return [doc for chunk in _map_chunks(_analyze_joined, texts, jobs) for doc in chunk]
 
 
 def analyze_many(texts: Sequence[str], n_jobs: int | None = None) -> list[list[str]]:
     """Return :func:`matcher.text.analyze` of every text, in order (deterministic for any ``n_jobs``)."""
     return [split_joined(doc) for doc in analyze_joined(texts, n_jobs)]
+
+
+def _vocabulary() -> defaultdict[str, int]:
+    # term -> id, a new term getting the next id (scikit-learn's CountVectorizer uses the same idiom).
+    vocabulary: defaultdict[str, int] = defaultdict()
+    vocabulary.default_factory = vocabulary.__len__
+    return vocabulary
+
+
+def _count_chunk(texts: Sequence[str]) -> ChunkCounts:
+    vocabulary = _vocabulary()
+    indptr, indices, counts = [0], list[int](), list[int]()
+    for text in texts:
+        tally = Counter(analyze(text))
+        indices.extend(map(vocabulary.__getitem__, tally))
+        counts.extend(tally.values())
+        indptr.append(len(indices))
+    return (
+        list(vocabulary),
+        np.array(indptr, dtype=np.int64),
+        np.array(indices, dtype=np.int32),
+        np.array(counts, dtype=np.int32),
+    )
+
+
+def count_terms(
+    texts: Sequence[str], n_jobs: int | None = None, meanwhile: Callable[[], object] | None = None
+) -> tuple[list[str], Csr]:
+    """Return the sorted vocabulary of ``texts`` and their raw term counts (one row per text, sorted columns).
+
+    The result equals scikit-learn's ``CountVectorizer(analyzer=analyze).fit_transform(texts)`` (tested), for
+    any ``n_jobs``. ``meanwhile`` is called in this process while the workers tokenise (e.g. an import the
+    next step needs).
+    """
+    vocabulary = _vocabulary()
+    indptrs: list[Int64Array] = [np.zeros(1, dtype=np.int64)]
+    indices: list[Int32Array] = []
+    counts: list[Int32Array] = []
+    offset = 0
+    for terms, indptr, local, values in _map_chunks(
+        _count_chunk, texts, resolve_jobs(n_jobs, len(texts)), meanwhile
+    ):
+        to_global = np.fromiter(map(vocabulary.__getitem__, terms), dtype=np.int32, count=len(terms))
+        indices.append(to_global[local])
+        counts.append(values)
+        indptrs.append(indptr[1:] + offset)
+        offset += int(indptr[-1])
+    return _sorted_vocabulary(
+        list(vocabulary),
+        Csr(
+            np.concatenate(indptrs),
+            np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32),
+            np.concatenate(counts).astype(np.float32) if counts else np.zeros(0, dtype=np.float32),
+            len(vocabulary),
+        ),
+    )
+
+
+def _sorted_vocabulary(terms: list[str], counts: Csr) -> tuple[list[str], Csr]:
+    # Renumber the columns in term order, then sort each row's columns (scipy's compiled per-row sort).
+    from scipy.sparse import csr_matrix
+
+    order = sorted(range(len(terms)), key=terms.__getitem__)
+    rank = np.empty(len(terms), dtype=np.int32)
+    rank[order] = np.arange(len(terms), dtype=np.int32)
+    matrix = csr_matrix((counts.data, rank[counts.indices], counts.indptr), shape=(counts.n_rows, len(terms)))
+    matrix.sort_indices()
+    return [terms[i] for i in order], Csr(
+        counts.indptr, np.asarray(matrix.indices, dtype=np.int32), np.asarray(matrix.data), len(terms)
+    )

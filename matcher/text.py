@@ -90,7 +90,7 @@ _OOV_BASE = 0xF0000000
 
 # Morpheme kinds in the per-process cache.
 _DROP, _CONTENT, _PREFIX, _SKIP = 0, 1, 2, 3
-# (kind, base, A sub-words, syn token, n-grams, tokens emitted after the base: subs + syn + n-grams)
+# (kind, base, A sub-words, syn token, n-grams, every token emitted: base + subs + syn + n-grams)
 _Entry = tuple[int, str, tuple[str, ...], str | None, tuple[str, ...], tuple[str, ...]]
 
 _local = threading.local()
@@ -150,7 +150,7 @@ def _make_entry(m: Any) -> _Entry:
         return _DROP, base, (), None, (), ()
     ngrams = _ngrams(base) if m.is_oov() else ()
     subs, syn = _content_subs(m, base), _sudachi_syn(m, base)
-    return _CONTENT, base, subs, syn, ngrams, subs + ((syn,) if syn else ()) + ngrams
+    return _CONTENT, base, subs, syn, ngrams, (base, *subs, *((syn,) if syn else ()), *ngrams)
 
 
 def _new_entry(key: object, m: Any) -> _Entry:
@@ -171,7 +171,7 @@ def _emit_prefixed(entry: _Entry, prefix: str, negated: bool, out: list[str]) ->
     # which belong to the bare word's meaning.
     word = prefix + entry[1]
     out.append(word)
-    out.extend(entry[2] if negated else (entry[1], *entry[5]))
+    out.extend(entry[2] if negated else entry[5])
     return word
 
 
@@ -188,8 +188,7 @@ def _analyze_chunk(text: str, out: list[str], bases: set[str]) -> None:
                 bases.add(_emit_prefixed(entry, prefix, negated, out))
                 prefix, negated = "", False
             else:
-                out.append(entry[1])
-                out.extend(entry[5])
+                out += entry[5]
                 bases.add(entry[1])
         elif kind == _PREFIX:
             prefix += entry[1]

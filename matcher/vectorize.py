@@ -1,7 +1,8 @@
 """TF-IDF over the analysed tokens (scikit-learn), and a fast numpy transform for queries.
 
-The vocabulary and idf are fitted with scikit-learn (``CountVectorizer`` + ``TfidfTransformer``,
-``sublinear_tf=True``, ``smooth_idf=True``; the same as ``TfidfVectorizer``). Rows are then computed by
+Term counts come from :func:`matcher.parallel.count_terms` (counted inside the tokenising workers); the idf is
+fitted with scikit-learn's ``TfidfTransformer`` (``sublinear_tf=True``, ``smooth_idf=True``; the result equals
+``TfidfVectorizer``, tested). Rows are then computed by
 :meth:`TermModel.weigh`: ``(1 + log tf) * idf``, times a per-feature weight (character n-grams of unknown words
 count ``NGRAM_WEIGHT``), l2-normalised so dot products are cosines. Queries use the same code without
 importing scikit-learn (tested against ``TfidfVectorizer.transform``).
@@ -18,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .parallel import split_joined
-from .sparse import Csr, Float32Array, Row, from_scipy
+from .exceptions import EmptyCorpusError
+from .sparse import Csr, Float32Array, Row
 from .text import NGRAM, SUDACHI_SYN, group_of
 
 #: Weight of the character-bigram view of unknown words relative to whole terms.
@@ -126,17 +127,45 @@ class TermModel:
         )
 
 
-def fit_tfidf(documents: Sequence[str]) -> tuple[TermModel, Csr]:
-    """Fit the vocabulary and idf (scikit-learn) on joined token documents; return the model and their rows.
+def prepare_fit() -> None:
+    """Import what :func:`fit_tfidf` needs (scikit-learn: about a second), e.g. while workers tokenise."""
+    import sklearn.feature_extraction.text  # noqa: F401
 
-    ``documents`` come from :func:`matcher.parallel.analyze_joined`; the analyzer is the module-level
-    :func:`matcher.parallel.split_joined` (picklable, MATCHING.md §3).
+
+def fit_tfidf(terms: Sequence[str], counts: Csr) -> tuple[TermModel, Csr]:
+    """Fit the idf (scikit-learn's ``TfidfTransformer``) on raw term counts; return the model and the rows.
+
+    ``terms`` and ``counts`` come from :func:`matcher.parallel.count_terms`. Terms in more than ``MAX_DF`` of
+    the documents are dropped first (``CountVectorizer(max_df=MAX_DF)``, from ``MIN_DOCS_FOR_MAX_DF``
+    documents on), so the result equals ``TfidfVectorizer(sublinear_tf=True, max_df=...)`` (tested).
+
+    Raises
+    ------
+    EmptyCorpusError
+        If no term is left.
     """
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+    from sklearn.feature_extraction.text import TfidfTransformer
 
-    max_df = MAX_DF if len(documents) >= MIN_DOCS_FOR_MAX_DF else 1.0
-    counter = CountVectorizer(analyzer=split_joined, min_df=1, max_df=max_df, dtype=np.float32)
-    counts = counter.fit_transform(documents)
-    idf = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2").fit(counts).idf_
-    model = TermModel.create(list(counter.get_feature_names_out()), np.asarray(idf))
-    return model, model.weigh(from_scipy(counts))
+    terms, counts = _drop_frequent(terms, counts)
+    if not terms:
+        raise EmptyCorpusError("no index term left / 索引できる語がありません")
+    idf = TfidfTransformer(sublinear_tf=True, smooth_idf=True, norm="l2").fit(counts.to_scipy()).idf_
+    model = TermModel.create(terms, np.asarray(idf))
+    return model, model.weigh(counts)
+
+
+def _drop_frequent(terms: Sequence[str], counts: Csr) -> tuple[Sequence[str], Csr]:
+    # CountVectorizer's max_df: keep terms whose document frequency is at most MAX_DF * n_documents.
+    if counts.n_rows < MIN_DOCS_FOR_MAX_DF:
+        return terms, counts
+    df = np.bincount(counts.indices, minlength=len(terms))
+    keep = df <= MAX_DF * counts.n_rows
+    if keep.all():
+        return terms, counts
+    new_column = (np.cumsum(keep) - 1).astype(np.int32)
+    kept = keep[counts.indices]
+    rows = np.repeat(np.arange(counts.n_rows), np.diff(counts.indptr))[kept]
+    indptr = np.zeros(counts.n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=counts.n_rows), out=indptr[1:])
+    remaining = [t for t, k in zip(terms, keep.tolist()) if k]
+    return remaining, Csr(indptr, new_column[counts.indices[kept]], counts.data[kept], len(remaining))

@@ -69,6 +69,13 @@ TRAVEL_RANGES: Mapping[str, str] = {
 }
 
 
+#: code -> bit of the code lists above (they are never mutated), so encoding a record needs no list scan.
+_BITS = {
+    id(codes): {code: 1 << i for i, code in enumerate(codes)}
+    for codes in (SECTORS, ROLES, STAGES, MODES, TRAVEL_RANGES)
+}
+
+
 def check_code(field: str, value: str, allowed: Mapping[str, str]) -> str:
     """Return ``value`` if it is a known code, else raise :class:`UnknownCodeError`."""
     if value not in allowed:
@@ -86,10 +93,10 @@ def check_codes(field: str, values: Iterable[str], allowed: Mapping[str, str]) -
 
 def bitmask(values: Iterable[str], allowed: Mapping[str, str]) -> int:
     """Encode known codes as a bitmask, one bit per code in the order of ``allowed``."""
-    order = list(allowed)
+    bits = _BITS.get(id(allowed)) or {code: 1 << i for i, code in enumerate(allowed)}
     mask = 0
     for value in values:
-        mask |= 1 << order.index(value)
+        mask |= bits[value]
     return mask
 
 
