@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -108,8 +109,9 @@ def rank_batch(
             return _rank_range((0, len(issues)))
         step = -(-len(issues) // (workers * 8))
         parts = [(start, min(start + step, len(issues))) for start in range(0, len(issues), step)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return [ranking for part in pool.imap(_rank_range, parts) for ranking in part]
+        # A worker that dies (e.g. out of memory) raises BrokenProcessPool here instead of hanging.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [ranking for part in pool.map(_rank_range, parts) for ranking in part]
     finally:
         _JOB = None
 
