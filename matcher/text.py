@@ -86,6 +86,7 @@ _HONORIFIC = frozenset({"お", "ご", "御"})
 _NEGATING = frozenset({"非", "無", "未", "不", "反", "脱", "没"})
 _MAX_CHUNK = 4000
 _SPLIT_AT = re.compile(r"(?<=[。\n])")
+_SPACES = re.compile(r"\s+")
 _OOV_BASE = 0xF0000000
 
 # Morpheme kinds in the per-process cache.
@@ -216,7 +217,7 @@ def analyze(text: str) -> list[str]:
     bases: set[str] = set()
     for chunk in _chunks(norm):
         _analyze_chunk(chunk, out, bases)
-    for member, group in domain_synonyms().find(re.sub(r"\s+", " ", norm.lower())):
+    for member, group in domain_synonyms().find(_SPACES.sub(" ", norm.lower())):
         out.append(DOMAIN_SYN + group)
         literal = member.replace(" ", "")
         if literal not in bases:

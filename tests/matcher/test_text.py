@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from matcher.synonyms import domain_synonyms
 from matcher.text import analyze, display, group_of
 
 
@@ -63,3 +64,21 @@ def test_analysis_is_deterministic() -> None:
 def test_group_of_and_display_serve_the_explanations() -> None:
     assert group_of("無人航空機") == group_of("ドローン") == "syn:drone"
     assert display("dx") == "DX"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("ai ocrで帳票を読む", ["ai ocr"]),
+        ("mail ocrの設定", []),
+        ("rpa、iotとgis", ["rpa", "iot", "gis"]),
+        ("gisx と 1gis", []),
+        ("生成ai ocr", ["生成ai"]),
+        ("chatgpt", ["chatgpt"]),
+        ("スマート水産業とスマート農業", ["スマート水産業", "スマート農業"]),
+    ],
+)
+def test_ascii_phrases_match_only_as_whole_words_and_the_longest_phrase_wins(
+    text: str, found: list[str]
+) -> None:
+    assert [member for member, _ in domain_synonyms().find(text)] == found
