@@ -95,3 +95,17 @@ def test_evaluate_prints_metrics_for_the_matcher_and_both_baselines(
     assert report["gain"] == "2^grade-1"
     systems = {s["system"]: s for s in report["systems"]}
     assert len(systems) == 4 and systems["matcher"]["ndcg10"] > 0.9 and systems["matcher"]["n_issues"] == 2
+
+
+def test_bench_prints_every_figure_for_a_tiny_corpus(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    result = _run(
+        "bench", "--sizes", "200", "--queries", "3", "--batches", "20", "--bm25-sample", "2",
+        "--build-repeats", "2", "--out", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "| build from raw text, 2 processes: median (s) |" in result.stdout
+    figures = json.loads(out.read_text(encoding="utf-8"))[0]
+    assert figures["experts"] == 200 and figures["build_repeats"] == 2
+    assert figures["build_min_s"] <= figures["build_s"] <= figures["build_max_s"]
+    assert figures["batch_20_s"] > 0 and figures["bm25_ratio_p50"] > 0
