@@ -10,7 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
@@ -94,33 +94,24 @@ def _vocabulary() -> defaultdict[str, int]:
 
 
 def _count_chunk(texts: Sequence[str]) -> ChunkCounts:
+    # Every token becomes a (document, term) key; one sort of the keys (np.unique) counts them and orders
+    # each row by term. Terms are numbered in string order: any two vocabularies sorted this way map into
+    # their sorted union monotonically, so the merged rows stay sorted without a global sort.
     vocabulary = _vocabulary()
-    indptr, indices, counts = [0], list[int](), list[int]()
+    ids, ends = list[int](), list[int]()
     for text in texts:
-        tally = Counter(analyze(text))
-        indices.extend(map(vocabulary.__getitem__, tally))
-        counts.extend(tally.values())
-        indptr.append(len(indices))
-    return _in_term_order(list(vocabulary), np.array(indptr, dtype=np.int64), indices, counts)
-
-
-def _in_term_order(
-    terms: list[str], indptr: Int64Array, indices: list[int], counts: list[int]
-) -> ChunkCounts:
-    # Renumber the chunk's terms in string order and sort each row by it. Any two vocabularies sorted this
-    # way map into their sorted union monotonically, so the merged rows stay sorted without a global sort.
+        ids.extend(map(vocabulary.__getitem__, analyze(text)))
+        ends.append(len(ids))
+    terms = list(vocabulary)
     order = sorted(range(len(terms)), key=terms.__getitem__)
-    rank = np.empty(len(terms), dtype=np.int32)
-    rank[order] = np.arange(len(terms), dtype=np.int32)
-    local = rank[np.array(indices, dtype=np.int64)]
-    rows = np.repeat(np.arange(len(indptr) - 1), np.diff(indptr))
-    by_row_then_term = np.lexsort((local, rows))
-    return (
-        [terms[i] for i in order],
-        indptr,
-        local[by_row_then_term],
-        np.array(counts, dtype=np.int32)[by_row_then_term],
-    )
+    rank = np.empty(len(terms), dtype=np.int64)
+    rank[order] = np.arange(len(terms), dtype=np.int64)
+    width = max(1, len(terms))
+    rows = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(ends, prepend=0))
+    keys, counts = np.unique(rows * width + rank[np.array(ids, dtype=np.int64)], return_counts=True)
+    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys // width, minlength=len(texts)), out=indptr[1:])
+    return [terms[i] for i in order], indptr, (keys % width).astype(np.int32), counts.astype(np.int32)
 
 
 def count_terms(
