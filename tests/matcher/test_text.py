@@ -82,3 +82,50 @@ def test_ascii_phrases_match_only_as_whole_words_and_the_longest_phrase_wins(
     text: str, found: list[str]
 ) -> None:
     assert [member for member, _ in domain_synonyms().find(text)] == found
+
+
+def test_the_part_of_speech_only_pass_analyses_exactly_like_a_tokenizer_with_every_field(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import json
+    from pathlib import Path
+
+    from matcher import text
+
+    eval_dir = Path(__file__).parents[2] / "seed_data" / "eval"
+    texts = [
+        json.loads(line)["text"]
+        for name in ("experts.jsonl", "issues.jsonl")
+        for line in (eval_dir / name).read_text(encoding="utf-8").splitlines()
+    ]
+    texts += ["ChatGPTやLLM、Python3.11を使う", "第3回の非現金決済", "お客様とご相談", "ｱｲｳ ABC ａｂｃ", "𠮷野家"]
+    fast = [analyze(t) for t in texts]
+    monkeypatch.setattr(text, "_cache", {})
+    monkeypatch.setattr(text, "_tokenizer", text._full_tokenizer)
+    assert [analyze(t) for t in texts] == fast
+
+
+def test_a_word_the_dictionary_lookup_cannot_find_is_read_from_a_full_tokenisation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from matcher import text
+
+    real, calls = text.dictionary(), []
+
+    class WithoutLookup:
+        def lookup(self, surface: str) -> list[object]:
+            return []
+
+        def tokenizer(self, *args: object, **kwargs: object) -> object:
+            return real.tokenizer(*args, **kwargs)
+
+    def full_tokenizer() -> object:
+        calls.append(1)
+        return real.tokenizer(text.SplitMode.C, fields=text._FIELDS)
+
+    expected = analyze("スマート農業の導入支援")
+    monkeypatch.setattr(text, "_cache", {})
+    monkeypatch.setattr(text, "dictionary", WithoutLookup)
+    monkeypatch.setattr(text, "_full_tokenizer", full_tokenizer)
+    assert analyze("スマート農業の導入支援") == expected
+    assert calls
