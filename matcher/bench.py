@@ -126,6 +126,8 @@ def status(key):
 m = Matcher.load(sys.argv[1])
 issues = synthetic.issues(int(sys.argv[2]), seed=2)
 m.rank_experts_batch(synthetic.issues(20, seed=98))
+with open("/proc/self/smaps_rollup") as f:
+    pss_before = next(int(l.split()[1]) for l in f if l.startswith("Pss:")) / 1024
 before = status("VmRSS:")
 t = time.perf_counter()
 m.rank_experts_batch(issues, 10)
@@ -133,18 +135,50 @@ seconds = time.perf_counter() - t
 # VmHWM, not ru_maxrss: ru_maxrss survives exec and would report the benchmark parent's peak.
 peak = status("VmHWM:")
 workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "extra_mb": max(0.0, peak - before), "worker_peak_mb": workers}))
+print(json.dumps({"seconds": seconds, "extra_mb": max(0.0, peak - before), "worker_peak_mb": workers,
+                  "pss_before_mb": pss_before}))
 """
+
+
+def _pss_mb(pid: int) -> float:
+    # Proportional set size: shared pages (the memory-mapped index, forked interpreter pages) count once
+    # across the processes sharing them, so the PSS of a process tree sums to the memory it really uses.
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            return next(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) / 1024
+    except (OSError, StopIteration, ValueError):
+        return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii", errors="replace").rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def batch_in_subprocess(path: Path, n: int) -> dict[str, float]:
     """Rank ``n`` synthetic issues against a persisted index in a fresh process (no other threads, so the
     batch may fork its workers); return seconds, the parent's peak RSS above its level before the batch,
-    and the peak RSS of one worker (which includes index pages shared with the parent)."""
-    out = subprocess.run(
-        [sys.executable, "-c", _BATCH_SNIPPET, str(path), str(n)], check=True, capture_output=True, text=True
-    )
-    return dict(json.loads(out.stdout))
+    the peak RSS of one worker (which includes index pages shared with the parent), and the peak memory of
+    the parent and its workers together (summed PSS, sampled every 0.1 s) above the parent's before."""
+    command = [sys.executable, "-c", _BATCH_SNIPPET, str(path), str(n)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        peak = 0.0
+        while process.poll() is None:
+            peak = max(peak, sum(_pss_mb(pid) for pid in [process.pid, *_children(process.pid)]))
+            time.sleep(0.1)
+        out, err = process.communicate()
+    if process.returncode:
+        raise RuntimeError(f"batch of {n} failed: {err}")
+    result = dict(json.loads(out))
+    result["total_extra_mb"] = max(0.0, peak - result.pop("pss_before_mb"))
+    return result
 
 
 def _index_mb(matcher: Matcher) -> float:
@@ -257,6 +291,7 @@ def measure(size: int, args: argparse.Namespace, workdir: Path) -> dict[str, Any
         batch = batch_in_subprocess(path, n)
         result[f"batch_{n}_s"], result[f"batch_{n}_extra_mb"] = batch["seconds"], batch["extra_mb"]
         result[f"batch_{n}_worker_peak_mb"] = batch["worker_peak_mb"]
+        result[f"batch_{n}_total_extra_mb"] = batch["total_extra_mb"]
     result.update(_bm25(experts, queries[: args.bm25_sample], args.n_jobs))
     result["bm25_ratio_p50"] = result["bm25_p50_ms"] / result["query_p50_ms"]
     result.update(tokeniser_rates([e.text for e in experts]))
@@ -292,6 +327,7 @@ def _table(results: Sequence[dict[str, Any]]) -> str:
             (f"batch {n:,} issues (s)", "{:.2f}", f"batch_{n}_s"),
             (f"batch {n:,}: parent extra RSS (MB)", "{:.0f}", f"batch_{n}_extra_mb"),
             (f"batch {n:,}: worker peak RSS incl. shared index (MB)", "{:.0f}", f"batch_{n}_worker_peak_mb"),
+            (f"batch {n:,}: extra memory, parent + workers (peak PSS, MB)", "{:.0f}", f"batch_{n}_total_extra_mb"),
         ]
     rows += [
         ("rank_bm25 build (s)", "{:.2f}", "bm25_build_s"),

@@ -41,7 +41,7 @@ def _set(obj: object, name: str, value: object) -> None:
     object.__setattr__(obj, name, value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExpertRecord:
     """An external expert's profile.
 
@@ -91,7 +91,7 @@ class ExpertRecord:
             raise InvalidRecordError("monthly_capacity", cap, "must be a non-negative integer")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IssueRecord:
     """A municipal DX issue (課題).
 
@@ -145,7 +145,7 @@ class IssueRecord:
         check_lat_lon(self.lat, self.lon)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SharedTerm:
     """A term both sides share; ``matched`` differs from ``term`` when linked through a synonym.
 
@@ -169,7 +169,7 @@ class SharedTerm:
         return self.term if self.term == self.matched else f"{self.term} ≈ {self.matched}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One ranked result.
 
@@ -197,7 +197,7 @@ class Candidate:
     shared_terms: tuple[SharedTerm, ...] = field(default=())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Assignment:
     """One proposed issue → expert engagement (``role`` is set when assigning per wanted role)."""
 
@@ -207,7 +207,7 @@ class Assignment:
     role: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnassignedIssue:
     """An issue (or one wanted role of it) left without an expert, with the reason in Japanese."""
 
@@ -216,7 +216,7 @@ class UnassignedIssue:
     role: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AssignmentPlan:
     """The result of :func:`matcher.assign`: assignments, unassigned issues and the total fit."""
 
@@ -225,7 +225,7 @@ class AssignmentPlan:
     total_score: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JointPair:
     """Two issues from different municipalities that describe the same need."""
 
@@ -235,7 +235,7 @@ class JointPair:
     shared_terms: tuple[SharedTerm, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JointGroup:
     """A connected group of similar issues: a candidate for one joint engagement."""
 
