@@ -56,6 +56,8 @@ class Config:
     SESSION_REFRESH_EACH_REQUEST = True
     # Absolute session lifetime: log in again after this many hours even when active.
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    # Changing contact details needs a password entered within this many minutes (a recent login counts).
+    REAUTH_MINUTES = 10
     # Number of trusted reverse proxies in front of the app (for client IPs in rate limits); 0 = none.
     PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
     REMEMBER_COOKIE_DURATION = timedelta(days=0)

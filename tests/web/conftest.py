@@ -88,8 +88,10 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
 
 
 @pytest.fixture
-def app(make_app: Callable[..., Flask]) -> Flask:
-    return make_app()
+def app(make_app: Callable[..., Flask], request: pytest.FixtureRequest) -> Flask:
+    """The app under test; ``@pytest.mark.app_config(NAME=value)`` adds configuration for one test."""
+    marker = request.node.get_closest_marker("app_config")
+    return make_app(**(marker.kwargs if marker else {}))
 
 
 @pytest.fixture

@@ -146,3 +146,66 @@ def test_post_without_csrf_token_is_rejected(make_app):
 def test_login_form_carries_a_csrf_token_when_enabled(make_app):
     app = make_app(WTF_CSRF_ENABLED=True)
     assert 'name="csrf_token"' in app.test_client().get("/auth/login").get_data(as_text=True)
+
+
+# Password change (QUALITY.md A7)
+
+NEW = "a-new-long-passphrase"
+
+
+def _change(client, current=PASSWORD, new=NEW, confirm=None):
+    data = {"current_password": current, "new_password": new,
+            "new_password_confirm": new if confirm is None else confirm}
+    return client.post("/auth/password", data=data)
+
+
+def test_password_page_needs_a_login(client):
+    assert client.get("/auth/password").headers["Location"].startswith("/auth/login")
+
+
+def test_user_changes_the_password_and_logs_in_with_the_new_one(make_user, auth, client, make_app):
+    user = make_user("officer")
+    auth.login(user.email)
+    response = _change(client)
+    assert response.status_code == 302 and response.headers["Location"] == "/me"
+    assert client.get("/me").status_code == 200  # this browser stays signed in
+    auth.logout()
+    assert auth.login(user.email, NEW).status_code == 302
+    auth.logout()
+    assert FAILED in auth.login(user.email, PASSWORD).get_data(as_text=True)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "password_changed")) is not None
+
+
+def test_a_password_change_ends_the_other_sessions(make_user, auth, client, app):
+    from tests.web.conftest import AuthActions
+
+    user = make_user("officer")
+    other = app.test_client()
+    AuthActions(other).login(user.email)
+    auth.login(user.email)
+    assert _change(client).status_code == 302
+    assert other.get("/me").status_code == 302  # the other browser is logged out
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "confirm", "field", "message"),
+    [
+        ("wrong-password", NEW, None, "current_password", "現在のパスワードが正しくありません。"),
+        (PASSWORD, "short", None, "new_password", "8文字以上"),
+        (PASSWORD, "password1", None, "new_password", "よく使われるパスワード"),
+        (PASSWORD, PASSWORD, None, "new_password", "現在のものと違うもの"),
+        (PASSWORD, NEW, NEW + "x", "new_password_confirm", "一致しません"),
+        ("", NEW, None, "current_password", "現在のパスワードを入力してください。"),
+    ],
+)
+def test_a_bad_password_change_is_refused_in_japanese_and_changes_nothing(
+    make_user, auth, client, current, new, confirm, field, message
+):
+    user = make_user("officer")
+    auth.login(user.email)
+    before = user.password_hash
+    response = _change(client, current, new, confirm)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and message in page and f'id="{field}-error"' in page
+    db.session.refresh(user)
+    assert user.password_hash == before

@@ -275,3 +275,81 @@ def test_officer_cannot_reach_the_expert_own_pages(make_user, auth, client, meth
 def test_logged_in_user_is_sent_home_from_sign_up(make_user, auth, client):
     auth.login(make_user("expert").email, PASSWORD)
     assert client.get("/experts/signup").headers["Location"] == "/"
+
+
+# Changing contact details needs a recent password (QUALITY.md A7)
+
+
+def _password_entered_an_hour_ago(client):
+    with client.session_transaction() as session:
+        session["auth_at"] = session["auth_at"] - 3600
+
+
+def test_contact_details_change_right_after_login_without_asking_the_password_again(
+    make_expert, auth, client
+):
+    expert = _login_expert(make_expert, auth, bio=BIO, **_consented())
+    response = client.post("/experts/profile/edit", data=_profile(contact_email="new@example.jp"))
+    assert response.status_code == 302
+    db.session.refresh(expert)
+    assert expert.contact_email == "new@example.jp"
+
+
+def test_contact_details_change_an_hour_after_login_is_refused_without_the_password(
+    make_expert, auth, client
+):
+    expert = _login_expert(make_expert, auth, bio=BIO, **_consented())
+    _password_entered_an_hour_ago(client)
+    data = _profile(contact_email="thief@example.jp", bio=BIO + "追記")
+    page = client.post("/experts/profile/edit", data=data)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert _error_under(text, "current_password", "現在のパスワードを入力してください")
+    db.session.refresh(expert)
+    assert expert.contact_email == "open@example.jp" and expert.bio == BIO  # nothing was saved
+
+
+def test_a_wrong_password_refuses_the_contact_change_and_is_audited(make_expert, auth, client):
+    from web.models import AuditEvent
+
+    expert = _login_expert(make_expert, auth, bio=BIO, **_consented())
+    _password_entered_an_hour_ago(client)
+    data = _profile(contact_phone="090-9999-9999", current_password="not-my-password")
+    text = client.post("/experts/profile/edit", data=data).get_data(as_text=True)
+    assert _error_under(text, "current_password", "現在のパスワードが正しくありません。")
+    db.session.refresh(expert)
+    assert expert.contact_phone == "011-222-3333"
+    assert db.session.scalar(select(func.count()).where(AuditEvent.action == "reauth_failed")) == 1
+
+
+def test_the_right_password_lets_the_contact_change_through(make_expert, auth, client):
+    expert = _login_expert(make_expert, auth, bio=BIO, **_consented())
+    _password_entered_an_hour_ago(client)
+    data = _profile(contact_email="new@example.jp", current_password=PASSWORD)
+    assert client.post("/experts/profile/edit", data=data).status_code == 302
+    db.session.refresh(expert)
+    assert expert.contact_email == "new@example.jp"
+    # The password now counts as recent: a second change needs no password.
+    again = _profile(contact_email="n2@example.jp")
+    assert client.post("/experts/profile/edit", data=again).status_code == 302
+
+
+def test_other_profile_changes_need_no_password_however_old_the_login(make_expert, auth, client):
+    expert = _login_expert(make_expert, auth, bio=BIO, **_consented())
+    _password_entered_an_hour_ago(client)
+    data = _profile(contact_email="open@example.jp", contact_phone="011-222-3333", monthly_capacity="5")
+    assert client.post("/experts/profile/edit", data=data).status_code == 302
+    db.session.refresh(expert)
+    assert expert.monthly_capacity == 5
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="3 per minute")
+def test_wrong_passwords_in_the_profile_form_are_rate_limited_but_saves_are_not(make_expert, auth, client):
+    _login_expert(make_expert, auth, bio=BIO, **_consented())
+    saves = [client.post("/experts/profile/edit", data=_profile(monthly_capacity=str(n % 9))).status_code
+             for n in range(5)]
+    assert saves == [302] * 5
+    _password_entered_an_hour_ago(client)
+    wrong = _profile(contact_email="x@example.jp", current_password="guess")
+    codes = [client.post("/experts/profile/edit", data=wrong).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]

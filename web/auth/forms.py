@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 
 def strip_text(value: str | None) -> str | None:
@@ -33,6 +33,27 @@ class LoginForm(FlaskForm):
             DataRequired("パスワードを入力してください。"),
             Length(max=256, message="パスワードは256文字以内で入力してください。"),
         ],
+    )
+
+
+def _password(label: str, autocomplete: str, *extra: object) -> PasswordField:
+    return PasswordField(
+        label,
+        render_kw={"autocomplete": autocomplete},
+        validators=[
+            DataRequired(f"{label}を入力してください。"),
+            Length(max=256, message=f"{label}は256文字以内で入力してください。"),
+            *extra,
+        ],
+    )
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = _password("現在のパスワード", "current-password")
+    new_password = _password("新しいパスワード", "new-password")
+    new_password_confirm = _password(
+        "新しいパスワード（確認）", "new-password",
+        EqualTo("new_password", message="新しいパスワードが確認用と一致しません。同じものを2回入力してください。"),
     )
 
 

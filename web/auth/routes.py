@@ -8,10 +8,11 @@ from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
 
 from web.auth import bp
-from web.auth.forms import EmptyForm, LoginForm
+from web.auth.forms import EmptyForm, LoginForm, PasswordChangeForm
 from web.extensions import db, limiter
 from web.auth.session import start_session
 from web.services import accounts
+from web.services.errors import ServiceError
 from web.urls import is_local_path
 
 
@@ -42,6 +43,28 @@ def login() -> str | Response:
         db.session.commit()  # keep the audit record of the failure
         flash("メールアドレスまたはパスワードが正しくありません。", "error")
     return render_template("auth/login.html", form=form, logged_out=request.args.get("logged_out") == "1")
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_login_limit, methods=["POST"])
+def change_password() -> str | Response:
+    user = current_user._get_current_object()
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                user, form.current_password.data or "", form.new_password.data or "", request.remote_addr
+            )
+        except ServiceError as error:
+            db.session.commit()  # keep the audit record of a wrong current password; nothing else changed
+            getattr(form, error.field or "new_password").errors.append(str(error))
+        else:
+            db.session.commit()
+            start_session(user)  # this browser stays signed in; every other session has ended
+            flash("パスワードを変更しました。ほかの端末ではログアウトされました。", "success")
+            return redirect(url_for("main.me"))
+    return render_template("auth/password.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])

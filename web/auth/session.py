@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, session
+from flask import Flask, current_app, session
 from flask_login import LoginManager, login_user
 
 from web.extensions import db
@@ -36,4 +36,16 @@ def start_session(user: User) -> None:
     session.clear()  # drop pre-login state (session fixation)
     login_user(user)
     session.permanent = True  # PERMANENT_SESSION_LIFETIME is then the idle timeout
-    session["login_at"] = int(time.time())
+    session["login_at"] = session["auth_at"] = int(time.time())
+
+
+def recently_authenticated() -> bool:
+    """Tell whether the password was entered (at login or since) within REAUTH_MINUTES."""
+    entered = session.get("auth_at")
+    limit = current_app.config["REAUTH_MINUTES"] * 60
+    return isinstance(entered, int) and time.time() - entered <= limit
+
+
+def mark_authenticated() -> None:
+    """Record that the signed-in user has just entered their password again."""
+    session["auth_at"] = int(time.time())

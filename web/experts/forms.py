@@ -115,6 +115,11 @@ class ProfileForm(FlaskForm):
     contact_email = EmailField("連絡先メールアドレス", render_kw={"autocomplete": "email"})
     contact_phone = TelField("電話番号", render_kw={"autocomplete": "tel"})
     contact_consent = BooleanField("連絡先を市町村・都道府県の担当者に公開することに同意する")
+    current_password = PasswordField(
+        "現在のパスワード",
+        render_kw={"autocomplete": "current-password"},
+        validators=[Length(max=256, message="現在のパスワードは256文字以内で入力してください。")],
+    )
 
     def __init__(self, prefectures: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -10,12 +10,12 @@ from werkzeug.wrappers import Response
 
 from web.auth.access import role_required
 from web.auth.forms import EmptyForm
-from web.auth.session import start_session
+from web.auth.session import mark_authenticated, recently_authenticated, start_session
 from web.experts import bp
 from web.experts.forms import DUPLICATE_EMAIL, ProfileForm, SignupForm, profile_form_data
 from web.extensions import db, limiter
 from web.models import ExpertProfile, Prefecture, User
-from web.services import experts
+from web.services import accounts, experts
 from web.services.errors import EmailTaken, NotFound, ServiceError
 from web.services.validation import InvalidInput
 
@@ -65,15 +65,26 @@ def signup() -> str | Response:
     return render_template("experts/signup.html", form=form, notice_version=experts.PRIVACY_NOTICE_VERSION)
 
 
+def _login_limit() -> str:
+    return str(current_app.config["RATELIMIT_LOGIN"])
+
+
+def _wrong_password_entered(response: Response) -> bool:
+    return bool(g.get("reauth_failed"))
+
+
 @bp.route("/profile/edit", methods=["GET", "POST"])
 @role_required("expert")
+# Only wrong passwords count against the login limit: ordinary saves are never throttled by it.
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_wrong_password_entered)
 def edit_profile() -> Response:
     user = current_user._get_current_object()
     profile = experts.get_own_profile(user)
     form = ProfileForm(_prefecture_choices(), data=None if request.method == "POST" else _initial_data(user, profile))
     if form.validate_on_submit():
+        may_change_contact = _password_recently_entered(form, user)
         try:
-            experts.save_profile(user, form.to_input())
+            experts.save_profile(user, form.to_input(), may_change_contact=may_change_contact)
         except InvalidInput as error:
             db.session.rollback()
             for message in form.show_errors(error.errors):
@@ -87,6 +98,21 @@ def edit_profile() -> Response:
             flash("プロフィールを保存しました。", "success")
             return redirect(url_for("experts.my_profile"))
     return _no_store(render_template("experts/edit_profile.html", form=form, is_new=profile is None))
+
+
+def _password_recently_entered(form: ProfileForm, user: User) -> bool:
+    """Contact details change only with a password entered in the last REAUTH_MINUTES (at login or here)."""
+    if recently_authenticated():
+        return True
+    if not form.current_password.data:
+        return False
+    if accounts.confirm_password(user, form.current_password.data, request.remote_addr):
+        mark_authenticated()
+        return True
+    db.session.commit()  # keep the audit record of the wrong password; nothing else is saved
+    g.reauth_failed = True
+    form.current_password.errors = [*form.current_password.errors, "現在のパスワードが正しくありません。"]
+    return False
 
 
 @bp.route("/profile")

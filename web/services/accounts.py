@@ -68,6 +68,32 @@ def end_sessions(user: User, ip: str | None = None) -> None:
     audit.record("logout", actor_id=user.id, object_type="user", object_id=user.id, ip=_ip_tag(ip))
 
 
+def confirm_password(user: User, password: str, ip: str | None = None) -> bool:
+    """Check the signed-in user's password again (before a sensitive change); audit a wrong one."""
+    if user.check_password(password):
+        return True
+    audit.record("reauth_failed", actor_id=user.id, object_type="user", object_id=user.id, ip=_ip_tag(ip))
+    return False
+
+
+def change_password(user: User, current: str, new: str, ip: str | None = None) -> None:
+    """Replace the password after checking the current one; every other session of the user ends.
+
+    Raises ServiceError (with the field it belongs to in ``field``) and changes nothing on bad input.
+    """
+    if not confirm_password(user, current, ip):
+        raise ServiceError("現在のパスワードが正しくありません。", field="current_password")
+    try:
+        validate_password(new)
+    except ServiceError as error:
+        raise ServiceError(str(error), field="new_password") from error
+    if user.check_password(new):
+        raise ServiceError("新しいパスワードは、現在のものと違うものにしてください。", field="new_password")
+    user.set_password(new, method=current_app.config["PASSWORD_HASH_METHOD"])
+    user.end_all_sessions()
+    audit.record("password_changed", actor_id=user.id, object_type="user", object_id=user.id, ip=_ip_tag(ip))
+
+
 def validate_password(password: str) -> None:
     """Refuse passwords that are too short or too common (NIST 800-63B style: no composition rules)."""
     if len(password) < MIN_PASSWORD_LENGTH:

@@ -3,7 +3,14 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """A use case was refused; `str(error)` is a Japanese message for the user."""
+    """A use case was refused; `str(error)` is a Japanese message for the user.
+
+    ``field`` names the form field the message belongs to, when there is one.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class EmailTaken(ServiceError):

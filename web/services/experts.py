@@ -15,7 +15,7 @@ from web.models.base import utcnow
 from web.services import audit
 from web.services.accounts import create_user
 from web.services.errors import NotFound, ServiceError
-from web.services.validation import Checker, clean_tags
+from web.services.validation import Checker, InvalidInput, clean_tags
 
 PRIVACY_NOTICE_VERSION = "2026-11"
 MAX_TAGS, TAG_MAX_LEN, MAX_CERTIFICATIONS = 20, 40, 10
@@ -117,12 +117,25 @@ def get_own_profile(user: User) -> ExpertProfile | None:
     return db.session.scalar(select(ExpertProfile).where(ExpertProfile.user_id == user.id))
 
 
-def save_profile(user: User, data: ExpertInput) -> ExpertProfile:
-    """Create or replace the expert's own profile; consent changes are recorded with version and time."""
+#: The message when contact details would change without a recent password (QUALITY.md A7).
+REAUTH_FOR_CONTACT = "連絡先（メールアドレス・電話番号）を変更するには、現在のパスワードを入力してください。"
+
+
+def save_profile(user: User, data: ExpertInput, *, may_change_contact: bool = True) -> ExpertProfile:
+    """Create or replace the expert's own profile; consent changes are recorded with version and time.
+
+    With ``may_change_contact=False`` (no recent password), a change of the contact email or phone of an
+    existing profile is refused with an error on ``current_password`` and nothing is saved.
+    """
     if user.role != "expert":
         raise ServiceError("プロフィールを登録できるのは外部人材のアカウントです。")
     values = validate_profile(data)
-    profile = get_own_profile(user) or ExpertProfile(user_id=user.id)
+    existing = get_own_profile(user)
+    if existing is not None and not may_change_contact and (
+        (existing.contact_email, existing.contact_phone) != (values["contact_email"], values["contact_phone"])
+    ):
+        raise InvalidInput({"current_password": [REAUTH_FOR_CONTACT]})
+    profile = existing or ExpertProfile(user_id=user.id)
     for name in ("roles", "sectors", "modes"):
         chosen = set(values.pop(name))  # type: ignore[call-overload]
         current = getattr(profile, name)
