@@ -327,7 +327,11 @@ def _table(results: Sequence[dict[str, Any]]) -> str:
             (f"batch {n:,} issues (s)", "{:.2f}", f"batch_{n}_s"),
             (f"batch {n:,}: parent extra RSS (MB)", "{:.0f}", f"batch_{n}_extra_mb"),
             (f"batch {n:,}: worker peak RSS incl. shared index (MB)", "{:.0f}", f"batch_{n}_worker_peak_mb"),
-            (f"batch {n:,}: extra memory, parent + workers (peak PSS, MB)", "{:.0f}", f"batch_{n}_total_extra_mb"),
+            (
+                f"batch {n:,}: extra memory, parent + workers (peak PSS, MB)",
+                "{:.0f}",
+                f"batch_{n}_total_extra_mb",
+            ),
         ]
     rows += [
         ("rank_bm25 build (s)", "{:.2f}", "bm25_build_s"),

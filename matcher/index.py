@@ -124,7 +124,9 @@ class Matcher:
         DuplicateIdError
             If an id repeats within experts or within issues.
         EmptyCorpusError
-            If there is no expert, or no text yields an index term.
+            If there is no expert, or every term is in more than ``MAX_DF`` of the documents.
+        EmptyTextError
+            If no text yields a single index term.
         """
         expert_list, issue_list = list(experts), list(issues)
         everything: list[ExpertRecord | IssueRecord] = [*expert_list, *issue_list]

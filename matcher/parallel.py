@@ -61,7 +61,11 @@ def _map_chunks(
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=warm_up) as pool:
         results = pool.map(work, chunks)
         if meanwhile is not None:
-            meanwhile()
+            try:
+                meanwhile()
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)  # do not tokenise the rest for nothing
+                raise
         yield from results
 
 
@@ -107,7 +111,8 @@ def _count_chunk(texts: Sequence[str]) -> ChunkCounts:
     rank = np.empty(len(terms), dtype=np.int64)
     rank[order] = np.arange(len(terms), dtype=np.int64)
     width = max(1, len(terms))
-    rows = np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(ends, prepend=0))
+    lengths = np.asarray(np.diff(np.array([0, *ends], dtype=np.int64)), dtype=np.int64)
+    rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
     keys, counts = np.unique(rows * width + rank[np.array(ids, dtype=np.int64)], return_counts=True)
     indptr = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.bincount(keys // width, minlength=len(texts)), out=indptr[1:])

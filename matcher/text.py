@@ -16,6 +16,7 @@ Pipeline, per document (deterministic):
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import threading
 from typing import Any
@@ -97,6 +98,7 @@ _DROP, _CONTENT, _PREFIX, _SKIP = 0, 1, 2, 3
 # (kind, base, A sub-words, syn token, n-grams, every token emitted: base + subs + syn + n-grams)
 _Entry = tuple[int, str, tuple[str, ...], str | None, tuple[str, ...], tuple[str, ...]]
 
+_log = logging.getLogger(__name__)
 _local = threading.local()
 _cache: dict[object, _Entry] = {}
 _CACHE_LIMIT = 500_000
@@ -123,20 +125,22 @@ def _full_tokenizer() -> Any:
     return tok
 
 
-def _full(m: Any, text: str) -> Any:
-    """Return morpheme ``m`` of ``text`` (from the fast tokenizer) with every field loaded.
+def _full(m: Any, text: str) -> Any | None:
+    """Return morpheme ``m`` of ``text`` (from the fast tokenizer) with every field loaded, or None.
 
-    Unknown words are built at run time with all their fields. A dictionary word is looked up by its surface
-    and word id; should that ever fail, ``text`` is tokenised with every field and the morpheme at the same
-    place taken (the fields never change where words are cut, except inside numbers, which are dropped).
+    Unknown words are built at run time with their fields (except the normalised value of joined numbers,
+    which are 数詞 and dropped anyway). A dictionary word is looked up by its surface and word id; should that
+    ever fail, ``text`` is tokenised with every field and the same word at the same place taken. None means
+    neither worked (never seen so far): the caller must not cache what it makes of ``m``.
     """
     if m.is_oov():
         return m
     wid = m.word_id()
     found = next((x for x in dictionary().lookup(m.surface()) if x.word_id() == wid), None)
     if found is None:
-        begin = m.begin()
-        found = next((x for x in _full_tokenizer().tokenize(text) if x.begin() == begin), m)
+        place = (m.begin(), m.end(), wid)
+        tokens = _full_tokenizer().tokenize(text)
+        found = next((x for x in tokens if (x.begin(), x.end(), x.word_id()) == place), None)
     return found
 
 
@@ -183,15 +187,21 @@ def _make_entry(m: Any) -> _Entry:
 
 
 def _new_entry(key: object, m: Any, text: str) -> _Entry:
+    full = _full(m, text)
+    if full is None:
+        # Unreachable in every corpus tried; keep going with the part of speech alone, uncached and logged.
+        _log.warning("no complete dictionary entry for word id %s; analysed without its other fields", key)
+        return _make_entry(m)
     if len(_cache) > _CACHE_LIMIT:
         _cache.clear()
-    entry = _cache[key] = _make_entry(_full(m, text))
+    entry = _cache[key] = _make_entry(full)
     return entry
 
 
 def _entry(m: Any, text: str) -> _Entry:
     wid = m.word_id()
-    key: object = m.surface() if wid >= _OOV_BASE else wid
+    # Unknown words by (id, surface): the id encodes the part of speech Sudachi gave the word in this place.
+    key: object = (wid, m.surface()) if wid >= _OOV_BASE else wid
     return _cache.get(key) or _new_entry(key, m, text)
 
 
@@ -209,7 +219,7 @@ def _analyze_chunk(text: str, out: list[str], bases: set[str]) -> None:
     get, oov_base, prefix, negated = _cache.get, _OOV_BASE, "", False
     for m in _tokenizer().tokenize(text):
         wid = m.word_id()
-        key: object = m.surface() if wid >= oov_base else wid
+        key: object = (wid, m.surface()) if wid >= oov_base else wid
         entry = get(key) or _new_entry(key, m, text)
         kind = entry[0]
         if kind == _CONTENT:
@@ -283,10 +293,9 @@ def display(token: str) -> str:
     if not any("a" <= c <= "z" for c in token):
         return token
     morphemes = list(_tokenizer().tokenize(token))
-    if len(morphemes) == 1 and not morphemes[0].is_oov():
-        shown = str(_full(morphemes[0], token).normalized_form())
-        if canonical(shown) == token:
-            return shown
+    full = _full(morphemes[0], token) if len(morphemes) == 1 and not morphemes[0].is_oov() else None
+    if full is not None and canonical(str(full.normalized_form())) == token:
+        return str(full.normalized_form())
     return token.upper() if len(token) <= 5 and token.isascii() and token.isalpha() else token
 
 

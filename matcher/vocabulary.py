@@ -6,6 +6,7 @@ mapping fixes the bit used for the code in the index's bitmasks, so only append 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 from .exceptions import UnknownCodeError
@@ -69,13 +70,6 @@ TRAVEL_RANGES: Mapping[str, str] = {
 }
 
 
-#: code -> bit of the code lists above (they are never mutated), so encoding a record needs no list scan.
-_BITS = {
-    id(codes): {code: 1 << i for i, code in enumerate(codes)}
-    for codes in (SECTORS, ROLES, STAGES, MODES, TRAVEL_RANGES)
-}
-
-
 def check_code(field: str, value: str, allowed: Mapping[str, str]) -> str:
     """Return ``value`` if it is a known code, else raise :class:`UnknownCodeError`."""
     if value not in allowed:
@@ -91,9 +85,14 @@ def check_codes(field: str, values: Iterable[str], allowed: Mapping[str, str]) -
     return tuple(seen)
 
 
+@functools.lru_cache(maxsize=16)
+def _bits(codes: tuple[str, ...]) -> dict[str, int]:
+    return {code: 1 << i for i, code in enumerate(codes)}
+
+
 def bitmask(values: Iterable[str], allowed: Mapping[str, str]) -> int:
     """Encode known codes as a bitmask, one bit per code in the order of ``allowed``."""
-    bits = _BITS.get(id(allowed)) or {code: 1 << i for i, code in enumerate(allowed)}
+    bits = _bits(tuple(allowed))
     mask = 0
     for value in values:
         mask |= bits[value]

@@ -34,6 +34,14 @@ def test_term_counts_from_several_worker_chunks_equal_one_process(monkeypatch: p
     assert np.array_equal(many.indices, one.indices) and np.array_equal(many.data, one.data)
 
 
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_no_texts_and_texts_without_terms_count_as_empty_rows(n_jobs: int) -> None:
+    terms, counts = count_terms([], n_jobs=n_jobs)
+    assert terms == [] and counts.n_rows == 0 and counts.nnz == 0
+    terms, counts = count_terms(["", "の、は。", "こと"], n_jobs=n_jobs)
+    assert terms == [] and counts.n_rows == 3 and counts.nnz == 0
+
+
 def test_rows_equal_scikit_learn_tfidf_vectorizer() -> None:
     _, matrix = _fit(TEXTS)
     reference = TfidfVectorizer(analyzer=analyze, sublinear_tf=True).fit_transform(TEXTS)
