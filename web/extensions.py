@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -18,4 +19,9 @@ migrate = Migrate(directory=str(Path(__file__).resolve().parent / "migrations"),
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def password_attempt_limit() -> str:
+    """The rate limit of everything that checks a password (RATELIMIT_LOGIN, read per request)."""
+    return str(current_app.config["RATELIMIT_LOGIN"])
 talisman = Talisman()

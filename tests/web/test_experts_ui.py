@@ -353,3 +353,14 @@ def test_wrong_passwords_in_the_profile_form_are_rate_limited_but_saves_are_not(
     wrong = _profile(contact_email="x@example.jp", current_password="guess")
     codes = [client.post("/experts/profile/edit", data=wrong).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
+
+
+def test_a_wrong_password_saves_nothing_even_when_the_contact_details_stay_the_same(make_expert, auth, client):
+    expert = _login_expert(make_expert, auth, bio=BIO, **_consented())
+    _password_entered_an_hour_ago(client)
+    data = _profile(contact_email="open@example.jp", contact_phone="011-222-3333", monthly_capacity="7",
+                    current_password="not-my-password")
+    text = client.post("/experts/profile/edit", data=data).get_data(as_text=True)
+    assert _error_under(text, "current_password", "現在のパスワードが正しくありません。")
+    db.session.refresh(expert)
+    assert expert.monthly_capacity == 2

@@ -27,7 +27,7 @@ from web.api.errors import (
     is_api_path,
 )
 from web.api.schemas import TokenRequestSchema, TokenSchema
-from web.extensions import db, limiter
+from web.extensions import db, limiter, password_attempt_limit
 from web.models import ApiToken, User
 from web.services import accounts
 from web.services.errors import ServiceError
@@ -136,13 +136,10 @@ class CookielessApiSessions(SessionInterface):
 bp = api_blueprint("api_auth", "/auth", "アクセストークンの発行と失効")
 
 
-def _login_limit() -> str:
-    return str(current_app.config["RATELIMIT_LOGIN"])
-
 
 @bp.route("/token", methods=["POST"])
 @public
-@limiter.limit(_login_limit)
+@limiter.limit(password_attempt_limit)
 @bp.doc(security=[])
 @bp.arguments(TokenRequestSchema)
 @bp.response(200, TokenSchema)

@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from web.auth import bp
 from web.auth.forms import EmptyForm, LoginForm, PasswordChangeForm
-from web.extensions import db, limiter
+from web.extensions import db, limiter, password_attempt_limit
 from web.auth.session import start_session
 from web.services import accounts
 from web.services.errors import ServiceError
@@ -22,12 +22,9 @@ def _safe_next(target: str | None) -> str:
 
 
 
-def _login_limit() -> str:
-    return str(current_app.config["RATELIMIT_LOGIN"])
-
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(password_attempt_limit, methods=["POST"])
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
@@ -47,7 +44,7 @@ def login() -> str | Response:
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(password_attempt_limit, methods=["POST"])
 def change_password() -> str | Response:
     user = current_user._get_current_object()
     form = PasswordChangeForm()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from flask import abort, current_app, flash, g, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,7 +13,7 @@ from web.auth.forms import EmptyForm
 from web.auth.session import mark_authenticated, recently_authenticated, start_session
 from web.experts import bp
 from web.experts.forms import DUPLICATE_EMAIL, ProfileForm, SignupForm, profile_form_data
-from web.extensions import db, limiter
+from web.extensions import db, limiter, password_attempt_limit
 from web.models import ExpertProfile, Prefecture, User
 from web.services import accounts, experts
 from web.services.errors import EmailTaken, NotFound, ServiceError
@@ -65,9 +65,6 @@ def signup() -> str | Response:
     return render_template("experts/signup.html", form=form, notice_version=experts.PRIVACY_NOTICE_VERSION)
 
 
-def _login_limit() -> str:
-    return str(current_app.config["RATELIMIT_LOGIN"])
-
 
 def _wrong_password_entered(response: Response) -> bool:
     return bool(g.get("reauth_failed"))
@@ -76,13 +73,14 @@ def _wrong_password_entered(response: Response) -> bool:
 @bp.route("/profile/edit", methods=["GET", "POST"])
 @role_required("expert")
 # Only wrong passwords count against the login limit: ordinary saves are never throttled by it.
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=_wrong_password_entered)
+@limiter.limit(password_attempt_limit, methods=["POST"], deduct_when=_wrong_password_entered)
 def edit_profile() -> Response:
     user = current_user._get_current_object()
     profile = experts.get_own_profile(user)
     form = ProfileForm(_prefecture_choices(), data=None if request.method == "POST" else _initial_data(user, profile))
-    if form.validate_on_submit():
-        may_change_contact = _password_recently_entered(form, user)
+    submitted = form.validate_on_submit()
+    may_change_contact = submitted and _password_recently_entered(form, user)
+    if submitted and not form.current_password.errors:  # a wrong password saves nothing
         try:
             experts.save_profile(user, form.to_input(), may_change_contact=may_change_contact)
         except InvalidInput as error:
@@ -101,7 +99,9 @@ def edit_profile() -> Response:
 
 
 def _password_recently_entered(form: ProfileForm, user: User) -> bool:
-    """Contact details change only with a password entered in the last REAUTH_MINUTES (at login or here)."""
+    """Contact details change only with a password entered in the last REAUTH_MINUTES (at login or here).
+
+    A wrong password is audited, counted against the rate limit and put under the field."""
     if recently_authenticated():
         return True
     if not form.current_password.data:
