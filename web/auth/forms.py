@@ -25,18 +25,10 @@ def email_field(autocomplete: str = "email") -> EmailField:
     )
 
 
-class LoginForm(FlaskForm):
-    email = email_field("username")
-    password = PasswordField(
-        "パスワード",
-        validators=[
-            DataRequired("パスワードを入力してください。"),
-            Length(max=256, message="パスワードは256文字以内で入力してください。"),
-        ],
-    )
-
-
-def _password(label: str, autocomplete: str, *extra: object) -> PasswordField:
+def password_field(
+    label: str = "パスワード", autocomplete: str = "current-password", *extra: object
+) -> PasswordField:
+    """Return a required password field (at most 256 characters, Japanese messages naming ``label``)."""
     return PasswordField(
         label,
         render_kw={"autocomplete": autocomplete},
@@ -48,10 +40,15 @@ def _password(label: str, autocomplete: str, *extra: object) -> PasswordField:
     )
 
 
+class LoginForm(FlaskForm):
+    email = email_field("username")
+    password = password_field()
+
+
 class PasswordChangeForm(FlaskForm):
-    current_password = _password("現在のパスワード", "current-password")
-    new_password = _password("新しいパスワード", "new-password")
-    new_password_confirm = _password(
+    current_password = password_field("現在のパスワード", "current-password")
+    new_password = password_field("新しいパスワード", "new-password")
+    new_password_confirm = password_field(
         "新しいパスワード（確認）", "new-password",
         EqualTo("new_password", message="新しいパスワードが確認用と一致しません。同じものを2回入力してください。"),
     )

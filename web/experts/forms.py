@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from web.auth.forms import email_field, strip_text
+from web.auth.forms import email_field, password_field, strip_text
 from web.codes import MODES, ROLES, SECTORS, SKILLS, TRAVEL_RANGES
 from web.services import accounts
 from web.services.errors import ServiceError
@@ -49,14 +49,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class SignupForm(FlaskForm):
     email = email_field()
-    password = PasswordField(
-        "パスワード",
-        render_kw={"autocomplete": "new-password"},
-        validators=[
-            DataRequired("パスワードを入力してください。"),
-            Length(max=256, message="パスワードは256文字以内で入力してください。"),
-        ],
-    )
+    password = password_field(autocomplete="new-password")
     password_again = PasswordField(
         "パスワード（確認）",
         render_kw={"autocomplete": "new-password"},
