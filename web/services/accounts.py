@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from web.codes import USER_ROLES
@@ -83,10 +84,11 @@ def end_sessions(user: User, ip: str | None = None) -> None:
 
 def revoke_api_tokens(user: User) -> int:
     """Revoke every API bearer token of `user` that is still usable; return how many."""
-    revoked = db.session.execute(
+    result = db.session.execute(
         update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=utcnow()).execution_options(synchronize_session="fetch")
-    ).rowcount
+    )
+    revoked = cast(CursorResult[Any], result).rowcount
     if revoked:
         audit.record("api_tokens_revoked", actor_id=user.id, object_type="user", object_id=user.id, count=revoked)
     return int(revoked or 0)

@@ -20,9 +20,10 @@ import hmac
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 from flask import current_app, g
-from sqlalchemy import ColumnElement, case, delete, literal, null, or_, select, update
+from sqlalchemy import ColumnElement, Table, case, delete, literal, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from web.dates import JST
@@ -34,7 +35,7 @@ from web.services.errors import ServiceError
 
 FORGET_AFTER = timedelta(hours=24)
 BAD_CREDENTIALS = "メールアドレスまたはパスワードが正しくありません。"
-_TABLE = LoginThrottle.__table__
+_TABLE = cast(Table, LoginThrottle.__table__)
 
 
 class LoginRefused(ServiceError):
