@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from tests.web.conftest import PASSWORD
 from tests.web.test_api import request_token
 from tests.web.test_api_experts import PROFILE
+from tests.web.test_experts_ui import _consented, _password_entered_an_hour_ago, _profile
 from web.extensions import db
 from web.models import AuditEvent, LoginThrottle, Notification
 from web.models.base import utcnow
@@ -110,6 +111,16 @@ def test_login_form_token_endpoint_password_change_and_api_reauth_share_one_coun
     locked = request_token(client, user.email)  # the right password, but locked
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) <= 60
     assert LOCKED in locked.get_json()["detail"]
+
+
+def test_wrong_passwords_in_the_profile_form_count_towards_the_login_lock(make_expert, auth, client):
+    expert = make_expert(**_consented())
+    auth.login(expert.user.email)
+    _password_entered_an_hour_ago(client)
+    wrong = _profile(contact_email="x@example.jp", current_password=WRONG)
+    for _ in range(5):
+        client.post("/experts/profile/edit", data=wrong)
+    assert request_token(client, expert.user.email).status_code == 429
 
 
 def test_a_locked_password_change_says_when_to_retry(make_user, auth, client):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from tests.web.conftest import PASSWORD
 from tests.web.test_api import api_as
 from web.extensions import db
-from web.models import AuditEvent, User
+from web.models import ApiToken, AuditEvent, User
 
 NEW_PASSWORD = "another-long-passphrase"
 
@@ -62,6 +62,7 @@ def test_users_deactivate_ends_sessions_and_tokens_and_is_audited(make_user, aut
     result = runner.invoke(args=["users", "deactivate", "--email", user.email.upper()])
     assert result.exit_code == 0, result.output
     assert not _token_works(api)
+    assert [t.revoked_at is not None for t in db.session.scalars(select(ApiToken))] == [True]  # not only inactive
     assert client.get("/me").status_code == 302  # the browser session ended too
     assert db.session.scalars(select(AuditEvent.object_id).where(AuditEvent.action == "user_deactivated")).all() == [
         str(user.id)]
