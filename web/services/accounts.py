@@ -46,11 +46,7 @@ def authenticate(email: str, password: str, ip: str | None = None) -> User:
     with the time to retry while the address is locked). The caller commits either way: the failure count is
     kept in the database (services.login_throttle).
     """
-    try:
-        attempt = login_throttle.begin_attempt(email)
-    except LoginRefused:
-        audit.record("login_failed", object_type="user", reason="locked", ip=_ip_tag(ip))
-        raise
+    attempt = _begin_attempt(email, "login_failed", None, ip)
     user = find_user_by_email(email)
     if user is None:
         # Spend the same time as a real check so response time does not reveal unknown emails.
@@ -65,6 +61,16 @@ def authenticate(email: str, password: str, ip: str | None = None) -> User:
     user.last_login_at = utcnow()
     audit.record("login", actor_id=user.id, object_type="user", object_id=user.id, ip=_ip_tag(ip))
     return user
+
+
+def _begin_attempt(email: str, action: str, user: User | None, ip: str | None) -> login_throttle.Attempt:
+    """Count a password attempt; a refusal because of the lock is audited as `action` with reason "locked"."""
+    try:
+        return login_throttle.begin_attempt(email)
+    except LoginRefused:
+        user_id = user.id if user else None
+        audit.record(action, actor_id=user_id, object_type="user", object_id=user_id, reason="locked", ip=_ip_tag(ip))
+        raise
 
 
 def _dummy_hash() -> str:
@@ -109,7 +115,7 @@ def check_password_again(user: User, password: str, ip: str | None = None,
 
     Raises LoginRefused with `wrong` (plus when to retry once the account is locked); a wrong entry is audited.
     """
-    attempt = login_throttle.begin_attempt(user.email)
+    attempt = _begin_attempt(user.email, "reauth_failed", user, ip)
     if user.check_password(password):
         login_throttle.succeed(attempt)
         return

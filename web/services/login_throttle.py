@@ -104,7 +104,7 @@ def fail(attempt: Attempt, user: User | None, message: str = BAD_CREDENTIALS) ->
         audit.record("login_locked", object_type="user", object_id=user.id if user else None)
         if user is not None:
             _notify_holder(user, until)
-    return LoginRefused(f"{message}{_retry_text(until)}", until)
+    return LoginRefused(f"{message}失敗が続いたため、{_retry_text(until)}", until)
 
 
 def lock_until(number: int, now: datetime) -> datetime | None:
@@ -126,7 +126,9 @@ def _retry_text(until: datetime | None) -> str:
     if until is None:
         return "しばらく待ってから、もう一度お試しください。"
     minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
-    return f"{until.astimezone(JST):%H時%M分}（約{minutes}分後）以降に、もう一度お試しください。"
+    # Round up to the whole minute, so trying again at the time shown always works.
+    shown = (until + timedelta(minutes=1, microseconds=-1)).astimezone(JST)
+    return f"{shown:%H時%M分}（約{minutes}分後）以降に、もう一度お試しください。"
 
 
 def _lock_for(number: ColumnElement[int], now: datetime) -> ColumnElement[datetime | None]:
