@@ -17,6 +17,7 @@ from web.services.errors import EmailTaken, ServiceError
 from web.services.login_throttle import LoginRefused
 
 MIN_PASSWORD_LENGTH = 8
+WRONG_CURRENT_PASSWORD = "現在のパスワードが正しくありません。"
 # A few of the most common passwords (a local list: no network look-ups).
 COMMON_PASSWORDS = frozenset({
     "password", "password1", "12345678", "123456789", "1234567890", "qwertyui", "qwerty123",
@@ -109,18 +110,17 @@ def deactivate_user(user: User, actor: User | None = None) -> None:
     audit.record("user_deactivated", actor_id=actor.id if actor else None, object_type="user", object_id=user.id)
 
 
-def check_password_again(user: User, password: str, ip: str | None = None,
-                         wrong: str = "現在のパスワードが正しくありません。") -> None:
+def check_password_again(user: User, password: str, ip: str | None = None) -> None:
     """Check the signed-in user's password again before a sensitive change (one count with the login).
 
-    Raises LoginRefused with `wrong` (plus when to retry once the account is locked); a wrong entry is audited.
+    Raises LoginRefused (saying when to retry once the account is locked); a wrong entry is audited.
     """
     attempt = _begin_attempt(user.email, "reauth_failed", user, ip)
     if user.check_password(password):
         login_throttle.succeed(attempt)
         return
     audit.record("reauth_failed", actor_id=user.id, object_type="user", object_id=user.id, ip=_ip_tag(ip))
-    raise login_throttle.fail(attempt, user, wrong)
+    raise login_throttle.fail(attempt, user, WRONG_CURRENT_PASSWORD)
 
 
 def confirm_password(user: User, password: str, ip: str | None = None) -> bool:
