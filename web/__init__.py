@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response
 
 from web.config import Config, load_or_create_secret_key
-from web.extensions import csrf, db, limiter, login_manager, migrate, talisman
+from web.extensions import csrf, db, init_limiter, login_manager, migrate, talisman
 
 CSP = {
     "default-src": "'self'",
@@ -68,7 +68,7 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
     csrf.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     init_login(app, login_manager)
     talisman.init_app(
         app,

@@ -1,4 +1,4 @@
-"""Command-line interface: `flask seed`, `flask users create`."""
+"""Command-line interface: `flask seed`, `flask users create|deactivate`, `flask matcher`, `flask jobs`."""
 from __future__ import annotations
 
 import click
@@ -46,6 +46,19 @@ def create_user_command(email: str, password: str, role: str, municipality_code:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     click.echo(f"アカウントを作成しました（id={user.id}, 役割={user.role_label}）")
+
+
+@users_cli.command("deactivate")
+@click.option("--email", required=True)
+@with_appcontext
+def deactivate_user_command(email: str) -> None:
+    """Deactivate an account: no more logins, and its sessions and API tokens end at once."""
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException("このメールアドレスのアカウントはありません。--email を確認してください。")
+    accounts.deactivate_user(user)
+    db.session.commit()
+    click.echo(f"アカウントを無効にしました（id={user.id}）。セッションとAPIのアクセストークンはすべて失効しました。")
 
 
 @click.group("matcher")

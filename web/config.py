@@ -63,8 +63,19 @@ class Config:
     REMEMBER_COOKIE_DURATION = timedelta(days=0)
     WTF_CSRF_TIME_LIMIT = 3600 * 4
     FORCE_HTTPS = _env_bool("FORCE_HTTPS", False)
+    # Rate-limit counters; with several workers or hosts use one Redis (redis://host:6379/0) so they are shared.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "5 per minute")
+    # FAILED password entries per client IP, one budget for the login form and the token endpoint. Generous,
+    # because a town hall's staff share one outgoing address; the per-account lock below is the real guard.
+    RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "50 per hour")
+    # If the limit storage (Redis) is down, serve without the per-IP limit rather than fail every request:
+    # the per-account count lives in the database and still holds.
+    RATELIMIT_SWALLOW_ERRORS = _env_bool("RATELIMIT_SWALLOW_ERRORS", True)
+    # Per-account lock (services.login_throttle): after this many failures in a row, lock for
+    # LOGIN_LOCK_MINUTES, doubling with each further failure up to LOGIN_LOCK_MAX_MINUTES.
+    LOGIN_LOCK_AFTER = max(1, int(os.environ.get("LOGIN_LOCK_AFTER", "5")))
+    LOGIN_LOCK_MINUTES = max(1, int(os.environ.get("LOGIN_LOCK_MINUTES", "1")))
+    LOGIN_LOCK_MAX_MINUTES = max(1, int(os.environ.get("LOGIN_LOCK_MAX_MINUTES", "15")))
     RATELIMIT_HEADERS_ENABLED = True
     PASSWORD_HASH_METHOD = "scrypt"
     API_TOKEN_HOURS = int(os.environ.get("API_TOKEN_HOURS", "8"))

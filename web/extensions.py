@@ -1,9 +1,11 @@
 """Flask extensions, created unbound and attached in create_app()."""
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, Response, current_app, g
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -19,9 +21,41 @@ migrate = Migrate(directory=str(Path(__file__).resolve().parent / "migrations"),
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+talisman = Talisman()
+logger = logging.getLogger(__name__)
 
 
 def password_attempt_limit() -> str:
-    """The rate limit of everything that checks a password (RATELIMIT_LOGIN, read per request)."""
+    """The per-IP limit of failed password entries (RATELIMIT_LOGIN, read per request)."""
     return str(current_app.config["RATELIMIT_LOGIN"])
-talisman = Talisman()
+
+
+def _password_failed(response: Response) -> bool:
+    return bool(g.get("password_failed"))
+
+
+# The login form and the token endpoint draw on ONE per-IP budget, and only failures are deducted
+# (services.login_throttle flags them): a town hall's staff behind one address never lock each other out.
+password_failure_limit = limiter.shared_limit(
+    password_attempt_limit, scope="password-failures", methods=["POST"], deduct_when=_password_failed
+)
+
+
+def init_limiter(app: Flask) -> None:
+    """Attach the limiter, warning when per-process counters would be split across workers."""
+    limiter.init_app(app)
+    uri = str(app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
+    if uri.startswith("memory://") and not (app.debug or app.testing):
+        logger.warning(
+            "RATELIMIT_STORAGE_URI is memory://: each worker process counts per-IP limits on its own%s. "
+            "With several workers or hosts set RATELIMIT_STORAGE_URI=redis://HOST:6379/0 (see README, "
+            "'Login throttling'); the per-account lock is kept in the database either way.",
+            _worker_hint(),
+        )
+
+
+def _worker_hint() -> str:
+    """Describe what suggests several workers (gunicorn sets SERVER_SOFTWARE; WEB_CONCURRENCY, GUNICORN_CMD_ARGS)."""
+    found = [f"{name}={os.environ[name]}" for name in ("SERVER_SOFTWARE", "WEB_CONCURRENCY", "GUNICORN_CMD_ARGS")
+             if os.environ.get(name)]
+    return f" (detected {', '.join(found)})" if found else ""

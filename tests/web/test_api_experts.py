@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from tests.web.conftest import PASSWORD
 from tests.web.test_api import api_as, assert_problem
 from web.extensions import db
 from web.models import Engagement, ExpertProfile
@@ -93,7 +94,7 @@ def test_expert_creates_their_profile_with_put(client, make_user):
 def test_put_replaces_the_whole_profile(client, private):
     client = api_as(client, private.user)
     client.put("/experts/me", json=PROFILE)
-    replacement = {**PROFILE, "skills": [], "contact": None, "contact_consent": False}
+    replacement = {**PROFILE, "skills": [], "contact": None, "contact_consent": False, "current_password": PASSWORD}
     body = client.put("/experts/me", json=replacement).get_json()
     assert body["skills"] == [] and body["contact"] == {"email": None, "phone": None}
     assert body["contact_consent"] is False

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from flask import Flask, current_app, g, request
 from flask.sessions import SessionInterface, SessionMixin
@@ -27,10 +27,11 @@ from web.api.errors import (
     is_api_path,
 )
 from web.api.schemas import TokenRequestSchema, TokenSchema
-from web.extensions import db, limiter, password_attempt_limit
+from web.extensions import db, password_failure_limit
 from web.models import ApiToken, User
 from web.services import accounts
 from web.services.errors import ServiceError
+from web.services.login_throttle import LoginRefused
 
 BEARER_SCHEME = "bearerAuth"
 # Row ids in URLs: 1 .. the largest PostgreSQL integer; anything else is a 404 before the database is asked.
@@ -38,7 +39,6 @@ ID = "int(min=1, max=2147483647)"
 _BEARER = re.compile(r"Bearer +([A-Za-z0-9_\-]{20,128})", re.IGNORECASE)
 _CHALLENGE = 'Bearer realm="dx-match"'
 _INVALID_TOKEN = _CHALLENGE + ', error="invalid_token"'
-BAD_CREDENTIALS = "メールアドレスまたはパスワードが正しくありません。"
 View = TypeVar("View", bound=Callable[..., Any])
 
 
@@ -139,21 +139,32 @@ bp = api_blueprint("api_auth", "/auth", "アクセストークンの発行と失
 
 @bp.route("/token", methods=["POST"])
 @public
-@limiter.limit(password_attempt_limit)
+@password_failure_limit
 @bp.doc(security=[])
 @bp.arguments(TokenRequestSchema)
 @bp.response(200, TokenSchema)
 @bp.alt_response(401, response="UNAUTHORIZED")
 @bp.alt_response(429, response="TOO_MANY_REQUESTS")
 def create_token(credentials: dict[str, str]) -> dict[str, Any]:
-    """Exchange an email and password for a bearer token valid for API_TOKEN_HOURS."""
-    user = accounts.authenticate(credentials["email"], credentials["password"], request.remote_addr)
-    if user is None:
-        db.session.commit()  # keep the audit record of the failure
-        abort(401, message=BAD_CREDENTIALS, headers={"WWW-Authenticate": _CHALLENGE})
+    """Exchange an email and password for a bearer token valid for API_TOKEN_HOURS.
+
+    Failures are counted per account with the login form (429 with Retry-After while the address is locked)."""
+    try:
+        user = accounts.authenticate(credentials["email"], credentials["password"], request.remote_addr)
+    except LoginRefused as refusal:
+        db.session.commit()  # keep the failure count and its audit record
+        _refuse_login(refusal)
     raw, token = tokens.issue_token(user, float(current_app.config["API_TOKEN_HOURS"]))
     db.session.commit()
     return {"token": raw, "expires_at": token.expires_at}
+
+
+def _refuse_login(refusal: LoginRefused) -> NoReturn:
+    retry = refusal.retry_after_seconds
+    headers = {} if retry is None else {"Retry-After": str(retry)}
+    if not refusal.checked:
+        abort(429, message=str(refusal), headers=headers)
+    abort(401, message=str(refusal), headers={"WWW-Authenticate": _CHALLENGE, **headers})
 
 
 @bp.route("/token", methods=["DELETE"])

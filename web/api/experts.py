@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from marshmallow import RAISE
 from webargs.flaskparser import abort
 
@@ -21,6 +22,7 @@ from web.api.schemas import (
 )
 from web.extensions import db
 from web.models import ExpertProfile, User
+from web.services import accounts
 from web.services.experts import (
     ExpertInput,
     disclose_contact,
@@ -28,7 +30,9 @@ from web.services.experts import (
     get_visible_expert,
     save_profile,
 )
+from web.services.login_throttle import LoginRefused
 from web.services.matching import recommend_issues
+from web.services.validation import InvalidInput
 
 NO_PROFILE_YET = "プロフィールがまだ登録されていません。PUT /api/v1/experts/me で登録してください。"
 
@@ -52,6 +56,18 @@ def _expert_input(payload: dict[str, Any]) -> ExpertInput:
     contact = payload.pop("contact") or {}
     email, phone = contact.get("email") or "", contact.get("phone") or ""
     return ExpertInput(**payload, contact_email=email, contact_phone=phone)
+
+
+def _password_entered(user: User, password: str | None) -> bool:
+    """Check `current_password` like the web form does; a wrong one is audited, counted with logins, and 422."""
+    if not password:
+        return False
+    try:
+        accounts.check_password_again(user, password, request.remote_addr)
+    except LoginRefused as refusal:
+        db.session.commit()  # keep the failure count and the audit record; nothing else is saved
+        raise InvalidInput({"current_password": [str(refusal)]}) from refusal
+    return True
 
 
 @bp.route(f"/<{ID}:expert_id>", methods=["GET"])
@@ -85,9 +101,12 @@ def get_my_profile() -> ExpertView:
 @bp.alt_response(401, response="UNAUTHORIZED")
 @bp.alt_response(403, response="FORBIDDEN")
 def put_my_profile(payload: dict[str, Any]) -> ExpertView:
-    """Create or replace the calling expert's profile (consent changes are recorded with time and version)."""
+    """Create or replace the calling expert's profile (consent changes are recorded with time and version).
+
+    Changing the contact email or phone needs `current_password`: a bearer token alone is not a fresh login."""
     user = current_api_user()
-    profile = save_profile(user, _expert_input(payload))
+    may_change_contact = _password_entered(user, payload.pop("current_password"))
+    profile = save_profile(user, _expert_input(payload), may_change_contact=may_change_contact)
     db.session.commit()
     return _view(user, profile)
 

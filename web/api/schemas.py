@@ -230,3 +230,8 @@ class ExpertPutSchema(StrictSchema):
     certifications = Items(Text(), load_default=list, metadata={"description": "10件まで"})
     contact = Object(ContactInputSchema, allow_none=True, load_default=None)
     contact_consent = Flag(load_default=False, metadata={"description": "連絡先を市町村職員に公開することに同意する"})
+    current_password = Text(
+        load_only=True, load_default=None,
+        metadata={"format": "password", "maxLength": 256,
+                  "description": "現在のパスワード。連絡先（contact のメールアドレス・電話番号）を変更するときは必須"},
+    )

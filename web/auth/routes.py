@@ -9,10 +9,11 @@ from werkzeug.wrappers import Response
 
 from web.auth import bp
 from web.auth.forms import EmptyForm, LoginForm, PasswordChangeForm
-from web.extensions import db, limiter, password_attempt_limit
+from web.extensions import db, password_failure_limit
 from web.auth.session import start_session
 from web.services import accounts
 from web.services.errors import ServiceError
+from web.services.login_throttle import LoginRefused
 from web.urls import is_local_path
 
 
@@ -24,27 +25,29 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(password_attempt_limit, methods=["POST"])
+@password_failure_limit
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data or "", form.password.data or "", request.remote_addr)
-        if user is not None:
+        try:
+            user = accounts.authenticate(form.email.data or "", form.password.data or "", request.remote_addr)
+        except LoginRefused as refusal:
+            db.session.commit()  # keep the failure count and its audit record
+            flash(str(refusal), "error")
+        else:
             start_session(user)
             db.session.commit()
             # No names in flashes: they travel in the (signed, not encrypted) session cookie.
             flash("ログインしました。", "success")
             return redirect(_safe_next(request.args.get("next")))
-        db.session.commit()  # keep the audit record of the failure
-        flash("メールアドレスまたはパスワードが正しくありません。", "error")
     return render_template("auth/login.html", form=form, logged_out=request.args.get("logged_out") == "1")
 
 
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
-@limiter.limit(password_attempt_limit, methods=["POST"])
+@password_failure_limit
 def change_password() -> str | Response:
     user = current_user._get_current_object()
     form = PasswordChangeForm()
@@ -54,12 +57,12 @@ def change_password() -> str | Response:
                 user, form.current_password.data or "", form.new_password.data or "", request.remote_addr
             )
         except ServiceError as error:
-            db.session.commit()  # keep the audit record of a wrong current password; nothing else changed
+            db.session.commit()  # keep the failure count and audit record of a wrong password; nothing else changed
             getattr(form, error.field or "new_password").errors.append(str(error))
         else:
             db.session.commit()
-            start_session(user)  # this browser stays signed in; every other session has ended
-            flash("パスワードを変更しました。ほかの端末ではログアウトされました。", "success")
+            start_session(user)  # this browser stays signed in; every other session and API token has ended
+            flash("パスワードを変更しました。ほかの端末ではログアウトされ、APIのアクセストークンも無効になりました。", "success")
             return redirect(url_for("main.me"))
     return render_template("auth/password.html", form=form)
 

@@ -7,12 +7,13 @@ from web.models.engagement import Engagement, EngagementRequest, Visit, VisitRep
 from web.models.expert import ExpertMode, ExpertProfile, ExpertRole, ExpertSector
 from web.models.geo import Municipality, Prefecture
 from web.models.issue import IllegalTransition, Issue, IssueCoOwner, IssueRole
+from web.models.login_throttle import LoginThrottle
 from web.models.notification import Notification
 from web.models.program import SupportProgram
 from web.models.user import User
 
 __all__ = [
     "ApiToken", "AuditEvent", "CandidateCuration", "ShortlistEntry", "Base", "Engagement", "EngagementRequest", "ExpertMode", "ExpertProfile", "ExpertRole",
-    "ExpertSector", "IllegalTransition", "Issue", "IssueCoOwner", "IssueRole", "Municipality", "Notification",
+    "ExpertSector", "IllegalTransition", "Issue", "IssueCoOwner", "IssueRole", "LoginThrottle", "Municipality", "Notification",
     "Prefecture", "SupportProgram", "User", "Visit", "VisitReport",
 ]

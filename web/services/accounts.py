@@ -2,19 +2,22 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import CursorResult, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from web.codes import USER_ROLES
 from web.extensions import db
-from web.models import Municipality, Prefecture, User
+from web.models import ApiToken, Municipality, Prefecture, User
 from web.models.base import utcnow
-from web.services import audit
+from web.services import audit, login_throttle
 from web.services.errors import EmailTaken, ServiceError
+from web.services.login_throttle import LoginRefused
 
 MIN_PASSWORD_LENGTH = 8
+WRONG_CURRENT_PASSWORD = "現在のパスワードが正しくありません。"
 # A few of the most common passwords (a local list: no network look-ups).
 COMMON_PASSWORDS = frozenset({
     "password", "password1", "12345678", "123456789", "1234567890", "qwertyui", "qwerty123",
@@ -37,21 +40,38 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == normalise_email(email)))
 
 
-def authenticate(email: str, password: str, ip: str | None = None) -> User | None:
-    """Return the active user with these credentials, auditing the attempt either way."""
+def authenticate(email: str, password: str, ip: str | None = None) -> User:
+    """Return the active user with these credentials, auditing the attempt either way.
+
+    Raises LoginRefused (the same answer for an unknown address, a wrong password and an inactive account;
+    with the time to retry while the address is locked). The caller commits either way: the failure count is
+    kept in the database (services.login_throttle).
+    """
+    attempt = _begin_attempt(email, "login_failed", None, ip)
     user = find_user_by_email(email)
     if user is None:
         # Spend the same time as a real check so response time does not reveal unknown emails.
         check_password_hash(_dummy_hash(), password)
         audit.record("login_failed", object_type="user", reason="unknown", ip=_ip_tag(ip))
-        return None
+        raise login_throttle.fail(attempt, None)
     if not user.check_password(password) or not user.active:
         reason = "inactive" if user.active is False else "password"
         audit.record("login_failed", object_type="user", object_id=user.id, reason=reason, ip=_ip_tag(ip))
-        return None
+        raise login_throttle.fail(attempt, user)
+    login_throttle.succeed(attempt)
     user.last_login_at = utcnow()
     audit.record("login", actor_id=user.id, object_type="user", object_id=user.id, ip=_ip_tag(ip))
     return user
+
+
+def _begin_attempt(email: str, action: str, user: User | None, ip: str | None) -> login_throttle.Attempt:
+    """Count a password attempt; a refusal because of the lock is audited as `action` with reason "locked"."""
+    try:
+        return login_throttle.begin_attempt(email)
+    except LoginRefused:
+        user_id = user.id if user else None
+        audit.record(action, actor_id=user_id, object_type="user", object_id=user_id, reason="locked", ip=_ip_tag(ip))
+        raise
 
 
 def _dummy_hash() -> str:
@@ -63,26 +83,64 @@ def _dummy_hash() -> str:
 
 
 def end_sessions(user: User, ip: str | None = None) -> None:
-    """Invalidate every session cookie issued to `user`."""
+    """Sign out everywhere: invalidate every session cookie and every API token issued to `user`."""
     user.end_all_sessions()
+    revoke_api_tokens(user)
     audit.record("logout", actor_id=user.id, object_type="user", object_id=user.id, ip=_ip_tag(ip))
 
 
-def confirm_password(user: User, password: str, ip: str | None = None) -> bool:
-    """Check the signed-in user's password again (before a sensitive change); audit a wrong one."""
+def revoke_api_tokens(user: User) -> int:
+    """Revoke every API bearer token of `user` that is still usable; return how many."""
+    result = db.session.execute(
+        update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session="fetch")
+    )
+    revoked = cast(CursorResult[Any], result).rowcount
+    if revoked:
+        audit.record("api_tokens_revoked", actor_id=user.id, object_type="user", object_id=user.id, count=revoked)
+    return int(revoked or 0)
+
+
+def deactivate_user(user: User, actor: User | None = None) -> None:
+    """Deactivate an account: it can no longer log in, and its sessions and API tokens end now."""
+    user.active = False
+    user.end_all_sessions()
+    revoke_api_tokens(user)
+    db.session.flush()
+    audit.record("user_deactivated", actor_id=actor.id if actor else None, object_type="user", object_id=user.id)
+
+
+def check_password_again(user: User, password: str, ip: str | None = None) -> None:
+    """Check the signed-in user's password again before a sensitive change (one count with the login).
+
+    Raises LoginRefused (saying when to retry once the account is locked); a wrong entry is audited.
+    """
+    attempt = _begin_attempt(user.email, "reauth_failed", user, ip)
     if user.check_password(password):
-        return True
+        login_throttle.succeed(attempt)
+        return
     audit.record("reauth_failed", actor_id=user.id, object_type="user", object_id=user.id, ip=_ip_tag(ip))
-    return False
+    raise login_throttle.fail(attempt, user, WRONG_CURRENT_PASSWORD)
+
+
+def confirm_password(user: User, password: str, ip: str | None = None) -> bool:
+    """Tell whether the signed-in user's password is right (see check_password_again)."""
+    try:
+        check_password_again(user, password, ip)
+    except LoginRefused:
+        return False
+    return True
 
 
 def change_password(user: User, current: str, new: str, ip: str | None = None) -> None:
-    """Replace the password after checking the current one; every other session of the user ends.
+    """Replace the password after checking the current one; every other session and every API token ends.
 
     Raises ServiceError (with the field it belongs to in ``field``) and changes nothing on bad input.
     """
-    if not confirm_password(user, current, ip):
-        raise ServiceError("現在のパスワードが正しくありません。", field="current_password")
+    try:
+        check_password_again(user, current, ip)
+    except LoginRefused as refusal:
+        raise ServiceError(str(refusal), field="current_password") from refusal
     try:
         validate_password(new)
     except ServiceError as error:
@@ -91,6 +149,7 @@ def change_password(user: User, current: str, new: str, ip: str | None = None) -
         raise ServiceError("新しいパスワードは、現在のものと違うものにしてください。", field="new_password")
     user.set_password(new, method=current_app.config["PASSWORD_HASH_METHOD"])
     user.end_all_sessions()
+    revoke_api_tokens(user)
     audit.record("password_changed", actor_id=user.id, object_type="user", object_id=user.id, ip=_ip_tag(ip))
 
 
