@@ -165,11 +165,14 @@ def _accept_plan(month_label: str) -> Response:
                 abort(400)
             chosen.append((_open_issue(issue_id), expert_id))
     try:
-        count = curation.accept_plan(current_user, chosen, month_label)
+        result = curation.accept_plan(current_user, chosen, month_label)
     except NotFound:
         abort(404)
     db.session.commit()
-    flash(f"{count}件の課題に、提案された人材を優先候補として設定しました。", "success")
+    flash(f"{result.pinned}件の課題に、選んだ人材を優先候補（ピン留め）として設定しました。", "success")
+    if result.kept:
+        flash(f"{result.kept}件の課題は、手動のピン留めまたは除外の設定を優先し、変更しませんでした。"
+              "変更するには候補の人材の画面で設定を解除してください。", "info")
     return redirect(url_for("matches.monthly_plan"))
 
 
