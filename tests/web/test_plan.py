@@ -112,4 +112,4 @@ def test_plan_shows_the_mean_fit_on_the_0_to_100_scale(desk, client):
     page = client.get("/coordinator/plan").get_data(as_text=True)
     mean = round(100 * plan.total_score / len(plan.assignments))
     assert "適合度の合計" not in page
-    assert re.search(rf"適合度の平均 <strong>{mean}</strong>（0〜100", page)
+    assert re.search(rf"適合度の平均 <strong>{mean}</strong>／100", page)
