@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from web.extensions import db
 from web.models import CandidateCuration, ExpertProfile, Issue, Notification, ShortlistEntry, User
@@ -113,7 +113,9 @@ def _replace_plan_pin(user: User, issue: Issue, old: CandidateCuration, expert_i
     audit.record("candidate_cleared", actor_id=user.id, object_type="issue", object_id=issue.id,
                  expert_id=old.expert_id, was=old.action, was_reason=old.reason, replaced_by=expert_id,
                  reason=f"{month_label}の月次提案で別の人材を採用したため置き換え")
-    db.session.delete(old)
+    # A bulk delete: a concurrent acceptance that removed the row first is not an error.
+    db.session.execute(delete(CandidateCuration).where(
+        CandidateCuration.issue_id == issue.id, CandidateCuration.expert_id == old.expert_id))
     db.session.flush()
 
 
