@@ -10,7 +10,13 @@ import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
 from tests.browser.helpers import (
-    COORDINATOR, EXPERT, OFFICER, assert_accessible, horizontal_overflow, login, watch_csp,
+    COORDINATOR,
+    EXPERT,
+    OFFICER,
+    assert_accessible,
+    horizontal_overflow,
+    login,
+    watch_csp,
 )
 
 NARROW: ViewportSize = {"width": 320, "height": 640}
