@@ -6,7 +6,8 @@
   source → (issue, role) → (issue, expert) → expert → sink, so an expert fills at most one role of an issue.
 
 Infeasible pairs (see :mod:`matcher.scoring`) are never assigned. Issues left over come back with the reason
-in Japanese.
+in Japanese. Fixed pairs (e.g. a coordinator pinned that expert) are kept as they are and use one slot of the
+expert's capacity before the rest is solved.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def assign(
     two_sided: bool = False,
     min_score: float = 0.0,
     exclude_pairs: AbstractSet[tuple[str, str]] = frozenset(),
+    fixed_pairs: Mapping[str, str] | None = None,
 ) -> AssignmentPlan:
     """Propose this month's assignment of issues to experts.
 
@@ -79,6 +81,15 @@ def assign(
         Pairs scoring below this are not assigned.
     exclude_pairs : set of (issue_id, expert_id)
         Pairs never to propose (e.g. a coordinator excluded that expert for that issue).
+    fixed_pairs : Mapping[str, str], optional
+        Expert id by issue id, assigned as given whatever the score (e.g. a coordinator pinned that expert).
+        Each uses one slot of the expert's capacity first; pairs whose issue is not planned or whose expert is
+        not indexed are ignored. Only with ``per_role=False``.
+
+    Raises
+    ------
+    ValueError
+        If a fixed pair is also excluded, or ``fixed_pairs`` is combined with ``per_role=True``.
 
     Returns
     -------
@@ -90,10 +101,14 @@ def assign(
     remaining = matcher.remaining_array(experts, remaining_capacity)
     capacity = np.where(remaining < 0, DEFAULT_CAPACITY, remaining)
     capacity = np.where(experts.alive, capacity, 0)
+    fixed = _fixed_rows(issue_list, experts.slots, fixed_pairs or {}, exclude_pairs, per_role)
+    for column in fixed.values():
+        capacity[column] = max(0, capacity[column] - 1)
     scores, feasible = score_matrix(matcher, issue_list, remaining, two_sided)
     feasible &= capacity[None, :] > 0
     _forbid(feasible, issue_list, experts.slots, exclude_pairs)
     eligible = feasible & (scores >= min_score)
+    eligible[list(fixed), :] = False
     if per_role:
         from .assign_flow import solve_per_role
 
@@ -103,7 +118,7 @@ def assign(
         pairs = solve_per_role(scores, eligible, capacity, slots, experts.columns["role_mask"])
     else:
         slots = [(i, None) for i in range(len(issue_list))]
-        pairs = _solve_single(scores, eligible, capacity)
+        pairs = _solve_single(scores, eligible, capacity) | fixed
     return _plan(
         issue_list, experts.ids, scores, feasible, eligible, slots, pairs, experts.columns["role_mask"]
     )
@@ -122,6 +137,28 @@ def _forbid(
         for issue_id, expert_id in pairs:
             if issue_id == _issue_id(issue) and expert_id in slots:
                 feasible[row, slots[expert_id]] = False
+
+
+def _fixed_rows(
+    issues: Sequence[IssueRecord | str],
+    slots: Mapping[str, int],
+    fixed: Mapping[str, str],
+    excluded: AbstractSet[tuple[str, str]],
+    per_role: bool,
+) -> dict[int, int]:
+    """Return expert slot by issue row for the fixed pairs that can be kept."""
+    if not fixed:
+        return {}
+    if per_role:
+        raise ValueError("fixed_pairs is only supported with per_role=False")
+    clash = {(i, e) for i, e in fixed.items()} & set(excluded)
+    if clash:
+        raise ValueError(f"pairs both fixed and excluded: {sorted(clash)}")
+    return {
+        row: slots[fixed[_issue_id(issue)]]
+        for row, issue in enumerate(issues)
+        if fixed.get(_issue_id(issue)) in slots
+    }
 
 
 def _solve_single(

@@ -1,5 +1,6 @@
-"""Layout and page-frame checks on the main pages: 320 px reflow (X8), the skip link (X2), no CSP violations in the
-console (H6) and a logout button on every signed-in page (S6)."""
+"""Layout and page-frame checks on the main pages: 320 px reflow (X8) with tables that keep readable columns in a
+keyboard-scrollable region, the skip link (X2), no CSP violations in the console (H6) and a logout button on every
+signed-in page (S6)."""
 from __future__ import annotations
 
 import re
@@ -8,7 +9,15 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
-from tests.browser.helpers import COORDINATOR, EXPERT, OFFICER, horizontal_overflow, login, watch_csp
+from tests.browser.helpers import (
+    COORDINATOR,
+    EXPERT,
+    OFFICER,
+    assert_accessible,
+    horizontal_overflow,
+    login,
+    watch_csp,
+)
 
 NARROW: ViewportSize = {"width": 320, "height": 640}
 SEED_ISSUE = "営農データを一元管理し、農業者が使える形で返したい"  # an open issue of 岩見沢市 in seed_data
@@ -49,7 +58,41 @@ def _expert_pages(page: Page, base: str, check: Check) -> None:
     check("プロフィールの編集（エラー表示）")
 
 
-JOURNEYS = {"officer": _officer_pages, "expert": _expert_pages}
+def _coordinator_pages(page: Page, base: str, check: Check) -> None:
+    """The coordinator's home, the issue list, the overview, the monthly plan and the support programmes."""
+    login(page, base, COORDINATOR)
+    check("ホーム")
+    for path, label in [("/issues/", "課題一覧"), ("/coordinator/", "課題と候補の一覧"),
+                        ("/coordinator/plan", "今月の割り当て案"), ("/admin/programs", "支援制度")]:
+        page.goto(f"{base}{path}")
+        check(label)
+
+
+JOURNEYS = {"officer": _officer_pages, "expert": _expert_pages, "coordinator": _coordinator_pages}
+
+# Every rendered table cell with text is at least 3em wide (a column squeezed to one character per line is the
+# failure), and a table wider than its box scrolls inside a labelled region keyboard users can focus, with the
+# visible hint 「横にスクロールできます」.
+TABLE_PROBLEMS = """() => {
+  const em = parseFloat(getComputedStyle(document.documentElement).fontSize);
+  const problems = [];
+  for (const table of document.querySelectorAll('main table')) {
+    for (const cell of table.querySelectorAll('th, td')) {
+      const width = cell.getBoundingClientRect().width;
+      if (cell.getClientRects().length && cell.textContent.trim() && width < 3 * em)
+        problems.push(`cell ${Math.round(width)}px wide: ${cell.textContent.trim().slice(0, 12)}`);
+    }
+    const box = table.parentElement;
+    if (box.scrollWidth > box.clientWidth + 1) {
+      const region = table.closest('[role="region"][tabindex="0"][aria-label]');
+      const hint = region && region.parentElement.querySelector('.table-scroll-hint');
+      if (!region) problems.push(`table scrolls outside a focusable region: ${table.caption?.textContent}`);
+      else if (!hint || !hint.checkVisibility() || hint.textContent.trim() !== '横にスクロールできます')
+        problems.push(`no visible scroll hint: ${region.getAttribute('aria-label')}`);
+    }
+  }
+  return problems;
+}"""
 
 
 @pytest.mark.parametrize("role", JOURNEYS)
@@ -57,13 +100,32 @@ def test_the_main_pages_have_no_horizontal_scroll_at_320_px_wide(page: Page, liv
     page.set_viewport_size(NARROW)
     too_wide: dict[str, int] = {}
 
+    squeezed: dict[str, list[str]] = {}
+
     def check(label: str) -> None:
         overflow = horizontal_overflow(page)
         if overflow > 1:
             too_wide[f"{label} ({page.url})"] = overflow
+        if problems := page.evaluate(TABLE_PROBLEMS):
+            squeezed[f"{label} ({page.url})"] = problems
 
     JOURNEYS[role](page, live_server, check)
     assert too_wide == {}, f"pages wider than 320 px (extra width in px): {too_wide}"
+    assert squeezed == {}, f"tables unreadable at 320 px: {squeezed}"
+
+
+@pytest.mark.parametrize("path", ["/issues/", "/coordinator/plan", "/admin/programs"])
+def test_a_wide_table_at_320_px_scrolls_in_a_region_keyboard_users_can_focus(
+        page: Page, live_server: str, path: str) -> None:
+    page.set_viewport_size(NARROW)
+    login(page, live_server, COORDINATOR)
+    page.goto(f"{live_server}{path}")
+    region = page.locator("main [role=region][tabindex='0']").first
+    expect(page.get_by_text("横にスクロールできます").first).to_be_visible()
+    region.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("r => r.scrollLeft > 0", arg=region.element_handle())
+    assert_accessible(page, f"narrow{path.rstrip('/').replace('/', '_')}")
 
 
 @pytest.mark.parametrize("role", JOURNEYS)
@@ -120,3 +182,30 @@ def test_every_signed_in_page_shows_a_logout_button(page: Page, live_server: str
         if logout.count() != 1 or not logout.is_visible():
             missing.append(path)
     assert missing == [], f"signed-in pages without a visible ログアウト button: {missing}"
+
+
+def test_an_empty_exclusion_reason_is_shown_under_the_field_with_the_choice_kept_at_320_px(
+        page: Page, live_server: str) -> None:
+    page.set_viewport_size(NARROW)
+    login(page, live_server, COORDINATOR)
+    page.goto(f"{live_server}/coordinator/")
+    page.get_by_role("link", name=SEED_ISSUE).click()
+    card = page.locator(".candidate").first
+    card.get_by_label("除外").check()
+    card.get_by_role("button", name=re.compile("^設定を保存")).click()
+    reason = page.locator(".candidate").first.get_by_role("textbox", name="理由※必須")
+    expect(reason).to_be_focused()
+    expect(reason).to_be_in_viewport()
+    expect(reason).to_have_attribute("aria-invalid", "true")
+    expect(reason).to_have_accessible_description(re.compile("理由を入力してください。"))
+    expect(page.locator(".candidate").first.get_by_label("除外")).to_be_checked()
+    assert_accessible(page, "narrow_curation_error")
+
+
+def test_the_coordinators_home_at_320_px_links_each_status_count_to_its_list(
+        page: Page, live_server: str) -> None:
+    page.set_viewport_size(NARROW)
+    login(page, live_server, COORDINATOR)
+    assert_accessible(page, "narrow_coordinator_home")
+    page.get_by_role("link", name=re.compile("^公開中 \\d+件$")).click()
+    expect(page).to_have_url(re.compile(r"/issues/\?status=open$"))

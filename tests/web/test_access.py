@@ -8,7 +8,8 @@ from web.models import User
 from web.services.issues import get_visible_issue, list_visible_issues
 from web.services.errors import NotFound
 
-PUBLIC_ENDPOINTS = {"static", "main.privacy", "main.accessibility", "main.healthz", "auth.login", "experts.signup"}
+PUBLIC_ENDPOINTS = {"static", "main.favicon", "main.privacy", "main.accessibility", "main.healthz", "auth.login",
+                    "experts.signup"}
 
 
 def _get_rules(app, api: bool):

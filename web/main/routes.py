@@ -1,7 +1,7 @@
 """Role-specific home pages and the public pages (privacy notice, accessibility policy)."""
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, url_for
+from flask import abort, current_app, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -11,6 +11,8 @@ from web.main import bp
 from web.services import dashboard, notifications
 from web.services.errors import NotFound
 from web.urls import is_local_path
+
+FAVICON_MAX_AGE = 7 * 24 * 3600  # a week: the icon rarely changes
 
 
 @bp.route("/")
@@ -28,6 +30,13 @@ def privacy() -> str:
 @bp.route("/accessibility")
 def accessibility() -> str:
     return render_template("main/accessibility.html")
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Response:
+    """Answer the browsers' default icon request with the site icon (pages also link favicon.svg)."""
+    return send_from_directory(current_app.static_folder or "static", "favicon.ico",
+                               mimetype="image/vnd.microsoft.icon", max_age=FAVICON_MAX_AGE)
 
 
 @bp.route("/healthz")

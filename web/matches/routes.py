@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -81,7 +81,7 @@ def toggle_shortlist(issue_id: int, expert_id: int) -> Response:
 
 @bp.route("/issues/<int:issue_id>/curation/<int:expert_id>", methods=["POST"])
 @role_required("coordinator", "admin")
-def curate(issue_id: int, expert_id: int) -> Response:
+def curate(issue_id: int, expert_id: int) -> Response | tuple[str, int]:
     issue = _staff_issue(issue_id)
     form = CurationForm()
     if not form.validate_on_submit():
@@ -89,10 +89,11 @@ def curate(issue_id: int, expert_id: int) -> Response:
     try:
         curation.curate(current_user, issue, expert_id, form.action.data or "", form.reason.data or "")
     except InvalidInput as error:
-        for messages in error.errors.values():
-            for message in messages:
-                flash(message, "error")
-        return redirect(url_for("matches.candidates", issue_id=issue.id, _anchor=f"expert-{expert_id}"))
+        # Show the list again with the error under the field of this card, the chosen action and the typed
+        # reason kept, and the focus on the field (candidates.html reads g.curation_retry).
+        g.curation_retry = {"expert_id": expert_id, "action": form.action.data or "",
+                            "reason": form.reason.data or "", "errors": error.errors}
+        return candidates(issue_id), 422
     except NotFound:
         abort(404)
     db.session.commit()
@@ -165,11 +166,14 @@ def _accept_plan(month_label: str) -> Response:
                 abort(400)
             chosen.append((_open_issue(issue_id), expert_id))
     try:
-        count = curation.accept_plan(current_user, chosen, month_label)
+        result = curation.accept_plan(current_user, chosen, month_label)
     except NotFound:
         abort(404)
     db.session.commit()
-    flash(f"{count}件の課題に、提案された人材を優先候補として設定しました。", "success")
+    flash(f"{result.pinned}件の課題に、選んだ人材を優先候補（ピン留め）として設定しました。", "success")
+    if result.kept:
+        flash(f"{result.kept}件の課題は、手動のピン留めまたは除外の設定を優先し、変更しませんでした。"
+              "変更するには候補の人材の画面で設定を解除してください。", "info")
     return redirect(url_for("matches.monthly_plan"))
 
 

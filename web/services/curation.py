@@ -3,8 +3,9 @@ coordinators accept the monthly plan and suggest joint engagements."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from web.extensions import db
 from web.models import CandidateCuration, ExpertProfile, Issue, Notification, ShortlistEntry, User
@@ -62,13 +63,60 @@ def toggle_shortlist(user: User, issue: Issue, expert_id: int) -> bool:
     return True
 
 
-def accept_plan(user: User, choices: Iterable[tuple[Issue, int]], month_label: str) -> int:
-    """Pin the chosen expert on each issue as this month's proposal; return how many were pinned."""
-    count = 0
+#: Reason kept on a pin set by accepting the monthly plan (``{month}`` e.g. 「2026年5月」); a pin with another
+#: reason was set by hand and is never replaced by the plan.
+PLAN_PIN_REASON = "{month}の月次提案で採用"
+_PLAN_PIN_SUFFIX = PLAN_PIN_REASON.removeprefix("{month}")
+
+
+def is_plan_pin(curation: CandidateCuration) -> bool:
+    """Whether this pin was set by accepting a monthly plan (not by hand)."""
+    return curation.action == "pin" and curation.reason.endswith(_PLAN_PIN_SUFFIX)
+
+
+@dataclass(frozen=True)
+class PlanAcceptance:
+    """What accepting the plan did: pins set (new or replacing a plan pin), unchanged, and choices not applied."""
+
+    pinned: int = 0
+    unchanged: int = 0
+    kept: int = 0
+
+
+def accept_plan(user: User, choices: Iterable[tuple[Issue, int]], month_label: str) -> PlanAcceptance:
+    """Pin the chosen expert on each issue as this month's proposal; an issue never ends up with two pins.
+
+    A choice that is already pinned changes nothing. An earlier plan pin for another expert is replaced (the
+    audit trail keeps the old pin and why it went). A pin set by hand, or an exclusion of the chosen expert, is
+    respected: that choice is not applied and counted in ``kept``.
+    """
+    pinned = unchanged = kept = 0
+    reason = PLAN_PIN_REASON.format(month=month_label)
     for issue, expert_id in choices:
-        curate(user, issue, expert_id, "pin", f"{month_label}の月次提案で採用")
-        count += 1
-    return count
+        _expert(expert_id)
+        rows = {c.expert_id: c for c in db.session.scalars(
+            select(CandidateCuration).where(CandidateCuration.issue_id == issue.id))}
+        chosen, pins = rows.get(expert_id), [c for c in rows.values() if c.action == "pin"]
+        if chosen is not None and chosen.action == "pin":
+            unchanged += 1
+        elif chosen is not None or any(not is_plan_pin(c) for c in pins):
+            kept += 1
+        else:
+            for old in pins:
+                _replace_plan_pin(user, issue, old, expert_id, month_label)
+            curate(user, issue, expert_id, "pin", reason)
+            pinned += 1
+    return PlanAcceptance(pinned, unchanged, kept)
+
+
+def _replace_plan_pin(user: User, issue: Issue, old: CandidateCuration, expert_id: int, month_label: str) -> None:
+    audit.record("candidate_cleared", actor_id=user.id, object_type="issue", object_id=issue.id,
+                 expert_id=old.expert_id, was=old.action, was_reason=old.reason, replaced_by=expert_id,
+                 reason=f"{month_label}の月次提案で別の人材を採用したため置き換え")
+    # A bulk delete: a concurrent acceptance that removed the row first is not an error.
+    db.session.execute(delete(CandidateCuration).where(
+        CandidateCuration.issue_id == issue.id, CandidateCuration.expert_id == old.expert_id))
+    db.session.flush()
 
 
 def suggest_joint(user: User, issues: list[Issue]) -> int:

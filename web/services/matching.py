@@ -27,6 +27,7 @@ from web.extensions import db
 from web.models import (
     CandidateCuration, Engagement, ExpertProfile, Issue, Municipality, ShortlistEntry, User,
 )
+from web.services.curation import is_plan_pin
 from web.services.errors import ServiceError
 
 logger = logging.getLogger(__name__)
@@ -392,13 +393,32 @@ def _open_issue_ids(prefecture_code: str) -> list[str]:
 
 
 def monthly_plan(prefecture_code: str) -> AssignmentPlan:
-    """Propose this month's capacity-respecting assignment for the prefecture's open issues."""
+    """Propose this month's capacity-respecting assignment for the prefecture's open issues.
+
+    A pinned expert is the plan's choice for that issue (using one of their slots); excluded pairs are never
+    proposed.
+    """
     matcher = get_matcher()
     ids = [i for i in _open_issue_ids(prefecture_code) if i in matcher.issues_.slots]
     excluded = set(db.session.execute(select(CandidateCuration.issue_id, CandidateCuration.expert_id).where(
         CandidateCuration.action == "exclude")).all())
+    pins = plan_pins([int(i) for i in ids])
     return assign(matcher, ids, remaining_capacity(), two_sided=True,
-                  exclude_pairs={(str(i), str(e)) for i, e in excluded})
+                  exclude_pairs={(str(i), str(e)) for i, e in excluded},
+                  fixed_pairs={str(i): str(c.expert_id) for i, c in pins.items()})
+
+
+def plan_pins(issue_ids: Collection[int]) -> dict[int, CandidateCuration]:
+    """Return the pin the plan keeps for each issue: a hand-set pin before a plan pin, then the newest."""
+    rows = db.session.scalars(select(CandidateCuration).where(
+        CandidateCuration.action == "pin", CandidateCuration.issue_id.in_(list(issue_ids))).order_by(
+        CandidateCuration.created_at, CandidateCuration.expert_id))
+    pins: dict[int, CandidateCuration] = {}
+    for row in rows:
+        kept = pins.get(row.issue_id)
+        if kept is None or is_plan_pin(kept) or not is_plan_pin(row):
+            pins[row.issue_id] = row
+    return pins
 
 
 def joint_groups(prefecture_code: str) -> list[JointGroup]:
@@ -408,17 +428,39 @@ def joint_groups(prefecture_code: str) -> list[JointGroup]:
     return find_joint_issues(matcher, ids) if len(ids) > 1 else []
 
 
+@dataclass
+class PlanRow:
+    """One issue of the plan: the proposed expert, their fit (0-1), alternatives, and the pin it keeps."""
+
+    issue: Issue
+    expert: ExpertProfile
+    score: float
+    alternatives: list[CandidateView]
+    pin: CandidateCuration | None = None
+
+    @property
+    def locked(self) -> bool:
+        """A pin the coordinator set by hand: the plan keeps it and offers no other choice."""
+        return self.pin is not None and not is_plan_pin(self.pin)
+
+
 def plan_context(plan: AssignmentPlan) -> dict[str, object]:
-    """Return the rows and objects the plan page shows (issues, experts, alternatives per issue)."""
+    """Return the rows and objects the plan page shows (issues, experts, alternatives, the mean fit 0-100)."""
     issue_ids = {int(a.issue_id) for a in plan.assignments} | {int(u.issue_id) for u in plan.unassigned}
     issues = {i.id: i for i in db.session.scalars(select(Issue).where(Issue.id.in_(issue_ids)).options(
         selectinload(Issue.municipality)))}
     expert_ids = {int(a.expert_id) for a in plan.assignments}
     experts = {e.id: e for e in db.session.scalars(select(ExpertProfile).where(ExpertProfile.id.in_(expert_ids)))}
-    rows = [(issues[int(a.issue_id)], experts[int(a.expert_id)], round(a.score, 3),
-             rank_candidates(issues[int(a.issue_id)], limit=5)) for a in plan.assignments]
+    pins = plan_pins(issue_ids)
+    rows = []
+    for a in plan.assignments:
+        issue, pin = issues[int(a.issue_id)], pins.get(int(a.issue_id))
+        pin = pin if pin is not None and str(pin.expert_id) == a.expert_id else None
+        alternatives = [] if pin is not None and not is_plan_pin(pin) else rank_candidates(issue, limit=5)
+        rows.append(PlanRow(issue, experts[int(a.expert_id)], round(a.score, 3), alternatives, pin))
     unassigned = [(issues[int(u.issue_id)], u.reason) for u in plan.unassigned]
-    return {"rows": rows, "unassigned": unassigned}
+    mean = round(100 * plan.total_score / len(rows)) if rows else None
+    return {"rows": rows, "unassigned": unassigned, "mean_score": mean}
 
 
 @dataclass
