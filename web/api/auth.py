@@ -27,10 +27,11 @@ from web.api.errors import (
     is_api_path,
 )
 from web.api.schemas import TokenRequestSchema, TokenSchema
-from web.extensions import db, limiter, password_attempt_limit
+from web.extensions import limiter, password_attempt_limit
 from web.models import ApiToken, User
 from web.services import accounts
 from web.services.errors import ServiceError
+from web.transaction import commit
 
 BEARER_SCHEME = "bearerAuth"
 # Row ids in URLs: 1 .. the largest PostgreSQL integer; anything else is a 404 before the database is asked.
@@ -93,7 +94,7 @@ def _authenticate() -> None:
         abort(401, message="アクセストークンが無効か、有効期限が切れています。POST /api/v1/auth/token で取り直してください。",
               headers={"WWW-Authenticate": _INVALID_TOKEN})
     if tokens.record_use(token):
-        db.session.commit()  # the authentication step is its own small unit of work
+        commit()  # the authentication step is its own small unit of work
     g.api_token, g.api_user, g.api_user_id = token, token.user, token.user_id
 
 
@@ -149,10 +150,10 @@ def create_token(credentials: dict[str, str]) -> dict[str, Any]:
     """Exchange an email and password for a bearer token valid for API_TOKEN_HOURS."""
     user = accounts.authenticate(credentials["email"], credentials["password"], request.remote_addr)
     if user is None:
-        db.session.commit()  # keep the audit record of the failure
+        commit()  # keep the audit record of the failure
         abort(401, message=BAD_CREDENTIALS, headers={"WWW-Authenticate": _CHALLENGE})
     raw, token = tokens.issue_token(user, float(current_app.config["API_TOKEN_HOURS"]))
-    db.session.commit()
+    commit()
     return {"token": raw, "expires_at": token.expires_at}
 
 
@@ -163,4 +164,4 @@ def revoke_token() -> None:
     """Revoke the token this request was made with."""
     token: ApiToken = g.api_token
     tokens.revoke_token(token)
-    db.session.commit()
+    commit()

@@ -19,7 +19,6 @@ from web.api.schemas import (
     OwnExpertSchema,
     RecommendationListSchema,
 )
-from web.extensions import db
 from web.models import ExpertProfile, User
 from web.services.experts import (
     ExpertInput,
@@ -29,6 +28,7 @@ from web.services.experts import (
     save_profile,
 )
 from web.services.matching import recommend_issues
+from web.transaction import commit
 
 NO_PROFILE_YET = "プロフィールがまだ登録されていません。PUT /api/v1/experts/me で登録してください。"
 
@@ -62,7 +62,7 @@ def get_expert(expert_id: int) -> ExpertView:
     """Return an expert's profile; contact is null unless consent or an accepted engagement allows it."""
     user = current_api_user()
     view = _view(user, get_visible_expert(user, expert_id))
-    db.session.commit()  # keep the audit record of a disclosure
+    commit()  # keep the audit record of a disclosure
     return view
 
 
@@ -88,7 +88,7 @@ def put_my_profile(payload: dict[str, Any]) -> ExpertView:
     """Create or replace the calling expert's profile (consent changes are recorded with time and version)."""
     user = current_api_user()
     profile = save_profile(user, _expert_input(payload))
-    db.session.commit()
+    commit()
     return _view(user, profile)
 
 

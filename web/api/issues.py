@@ -21,7 +21,6 @@ from web.api.schemas import (
     IssueSchema,
     LimitArgsSchema,
 )
-from web.extensions import db
 from web.models import Issue
 from web.services.issue_intake import (
     IssueInput,
@@ -32,6 +31,7 @@ from web.services.issue_intake import (
 )
 from web.services.issues import get_visible_issue, page_visible_issues
 from web.services.matching import rank_candidates
+from web.transaction import transaction
 
 writers_only = requires_role(frozenset({"officer", "coordinator"}),
                              "課題を登録・編集できるのは市町村職員と都道府県コーディネーターです。")
@@ -60,8 +60,8 @@ def list_issues(args: dict[str, Any]) -> dict[str, Any]:
 @bp.alt_response(403, response="FORBIDDEN")
 def post_issue(payload: dict[str, Any]) -> Issue:
     """Create a draft issue for the caller's town (officer) or a town of their prefecture (coordinator)."""
-    issue = create_issue(current_api_user(), IssueInput(**payload))
-    db.session.commit()
+    with transaction():
+        issue = create_issue(current_api_user(), IssueInput(**payload))
     return issue
 
 
@@ -87,8 +87,8 @@ def patch_issue(payload: dict[str, Any], issue_id: int) -> Issue:
     user = current_api_user()
     issue = get_visible_issue(user, issue_id)
     data = dataclasses.replace(issue_input_from(issue), **payload)
-    update_issue(user, issue, data)
-    db.session.commit()
+    with transaction():
+        update_issue(user, issue, data)
     return issue
 
 
@@ -103,8 +103,8 @@ def publish_issue(issue_id: int) -> Issue:
     """Publish a draft (status "open"); any other starting status is a 409 with the reason."""
     user = current_api_user()
     issue = get_visible_issue(user, issue_id)
-    change_issue_status(user, issue, "open")
-    db.session.commit()
+    with transaction():
+        change_issue_status(user, issue, "open")
     return issue
 
 

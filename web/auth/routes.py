@@ -9,10 +9,11 @@ from werkzeug.wrappers import Response
 
 from web.auth import bp
 from web.auth.forms import EmptyForm, LoginForm, PasswordChangeForm
-from web.extensions import db, limiter, password_attempt_limit
+from web.extensions import limiter, password_attempt_limit
 from web.auth.session import start_session
 from web.services import accounts
 from web.services.errors import ServiceError
+from web.transaction import commit
 from web.urls import is_local_path
 
 
@@ -33,11 +34,11 @@ def login() -> str | Response:
         user = accounts.authenticate(form.email.data or "", form.password.data or "", request.remote_addr)
         if user is not None:
             start_session(user)
-            db.session.commit()
+            commit()
             # No names in flashes: they travel in the (signed, not encrypted) session cookie.
             flash("ログインしました。", "success")
             return redirect(_safe_next(request.args.get("next")))
-        db.session.commit()  # keep the audit record of the failure
+        commit()  # keep the audit record of the failure
         flash("メールアドレスまたはパスワードが正しくありません。", "error")
     return render_template("auth/login.html", form=form, logged_out=request.args.get("logged_out") == "1")
 
@@ -54,10 +55,10 @@ def change_password() -> str | Response:
                 user, form.current_password.data or "", form.new_password.data or "", request.remote_addr
             )
         except ServiceError as error:
-            db.session.commit()  # keep the audit record of a wrong current password; nothing else changed
+            commit()  # keep the audit record of a wrong current password; nothing else changed
             getattr(form, error.field or "new_password").errors.append(str(error))
         else:
-            db.session.commit()
+            commit()
             start_session(user)  # this browser stays signed in; every other session has ended
             flash("パスワードを変更しました。ほかの端末ではログアウトされました。", "success")
             return redirect(url_for("main.me"))
@@ -71,7 +72,7 @@ def logout() -> Response:
     if not form.validate_on_submit():
         return redirect(url_for("main.index"))
     accounts.end_sessions(current_user._get_current_object(), request.remote_addr)
-    db.session.commit()
+    commit()
     logout_user()
     session.clear()
     # The browser drops every cookie (Clear-Site-Data), so the message cannot travel as a flash.
