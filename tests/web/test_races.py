@@ -16,7 +16,15 @@ from tests.web.test_api import ApiClient, api_as
 from tests.web.test_api_experts import PROFILE
 from tests.web.test_api_issues import VALID
 from web.extensions import db
-from web.models import AuditEvent, CandidateCuration, ExpertProfile, Issue, IssueRole, Notification, ShortlistEntry
+from web.models import (
+    AuditEvent,
+    CandidateCuration,
+    ExpertProfile,
+    Issue,
+    IssueRole,
+    Notification,
+    ShortlistEntry,
+)
 
 N = 20
 
