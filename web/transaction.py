@@ -52,8 +52,9 @@ def transaction() -> Iterator[None]:
 
 def insert(model: type[Any]) -> postgresql.Insert | sqlite.Insert:
     """Return an INSERT for the session's database that supports ``on_conflict_do_nothing/update``."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(model)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
 
 
 def commit() -> None:

@@ -135,3 +135,19 @@ def test_one_joint_suggestion_sent_twenty_times_notifies_each_officer_once(app, 
     assert {r.status_code for r in responses} == {200}
     assert count(Notification, Notification.kind == "joint_suggestion") == 2 and audits("joint_suggested") == 1
     assert pages(responses, "に連携を提案しました") == 1 and pages(responses, "本日すでに提案しています") == N - 1
+
+
+def test_concurrent_patches_of_different_fields_keep_both_changes(app, client, make_user):
+    officer = api_as(client, make_user("officer", municipality_code="012106"))
+    issue_id = officer.post("/issues", json=VALID).get_json()["id"]
+    changes = iter([{"title": "鳥獣被害の通報を地図で見える化したい"}] + [{"wanted_roles": ["engineer"]}] * (N - 1))
+    lock = threading.Lock()
+
+    def patch(c: FlaskClient) -> Any:
+        with lock:
+            change = next(changes)
+        return ApiClient(c, officer.token).patch(f"/issues/{issue_id}", json=change)
+
+    assert {r.status_code for r in race(app, patch)} == {200}
+    issue = db.session.get(Issue, issue_id)
+    assert issue.title == "鳥獣被害の通報を地図で見える化したい" and issue.wanted_roles == {"engineer"}

@@ -27,6 +27,7 @@ from web.services.issue_intake import (
     change_issue_status,
     create_issue,
     issue_input_from,
+    lock_issue,
     update_issue,
 )
 from web.services.issues import get_visible_issue, page_visible_issues
@@ -86,9 +87,9 @@ def patch_issue(payload: dict[str, Any], issue_id: int) -> Issue:
     """Change only the given fields; the whole issue is validated again, as in the edit form."""
     user = current_api_user()
     issue = get_visible_issue(user, issue_id)
-    data = dataclasses.replace(issue_input_from(issue), **payload)
     with transaction():
-        update_issue(user, issue, data)
+        lock_issue(issue)  # the fields kept are read under the lock: a concurrent PATCH is never undone
+        update_issue(user, issue, dataclasses.replace(issue_input_from(issue), **payload))
     return issue
 
 
