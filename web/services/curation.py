@@ -47,7 +47,7 @@ def curate(user: User, issue: Issue, expert_id: int, action: str, reason: str) -
     changed = db.session.execute(upsert).first() is not None
     curation = db.session.get_one(CandidateCuration, (issue.id, expert_id), populate_existing=True)
     if changed:
-            audit.record(f"candidate_{action}", actor_id=user.id, object_type="issue", object_id=issue.id,
+        audit.record(f"candidate_{action}", actor_id=user.id, object_type="issue", object_id=issue.id,
                      expert_id=expert_id, reason=reason)
     return curation
 
