@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from tests.web.test_api import ApiClient, api_as
 from tests.web.test_api_experts import PROFILE
 from tests.web.test_api_issues import VALID
+from tests.web.test_experts_ui import _profile
 from web.extensions import db
 from web.models import (
     AuditEvent,
@@ -24,6 +25,7 @@ from web.models import (
     IssueRole,
     Notification,
     ShortlistEntry,
+    User,
 )
 
 N = 20
@@ -106,6 +108,23 @@ def test_twenty_first_profile_puts_create_one_profile(app, client, make_user):
     assert {r.status_code for r in responses} == {200}, [r.get_json() for r in responses if r.status_code != 200]
     assert count(ExpertProfile, ExpertProfile.user_id == user.id) == 1
     assert len({r.get_json()["id"] for r in responses}) == 1
+
+
+def test_twenty_first_saves_of_the_profile_form_create_one_profile(app, auth, make_user):
+    user = make_user("expert")
+    cookie, form = logged_in(auth, user), _profile()
+    responses = race(app, lambda c: c.post("/experts/profile/edit", data=form), cookie)
+    assert {(r.status_code, r.headers["Location"]) for r in responses} == {(302, "/experts/profile")}
+    assert count(ExpertProfile, ExpertProfile.user_id == user.id) == 1
+
+
+def test_twenty_sign_ups_with_one_address_make_one_account(app, geo):
+    form = {"email": "same@example.jp", "password": "a-long-password", "password_again": "a-long-password",
+            "display_name": "山田 太郎", "accept_privacy": "y"}
+    responses = race(app, lambda c: c.post("/experts/signup", data=form))
+    assert sorted(r.status_code for r in responses) == [200] * (N - 1) + [302]
+    assert pages(responses, "このメールアドレスは登録できません。") == N - 1
+    assert count(User, User.email == "same@example.jp") == 1
 
 
 def test_publishing_one_draft_from_twenty_tabs_publishes_once(app, auth, make_user, make_issue):
