@@ -4,9 +4,9 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from web.extensions import db
 from web.services import accounts, matching, seeding
 from web.services.errors import ServiceError
+from web.transaction import transaction
 
 
 @click.command("seed")
@@ -16,8 +16,8 @@ from web.services.errors import ServiceError
 @with_appcontext
 def seed_command(data_dir: str | None, show_logins: bool) -> None:
     """Load the demo data (running it twice changes nothing)."""
-    report = seeding.load_seed(data_dir)
-    db.session.commit()
+    with transaction():
+        report = seeding.load_seed(data_dir)
     click.echo(str(report))
     if show_logins:
         click.echo(seeding.describe_demo_logins(data_dir))
@@ -40,11 +40,10 @@ def create_user_command(email: str, password: str, role: str, municipality_code:
                         prefecture_code: str | None, display_name: str | None) -> None:
     """Create an account."""
     try:
-        user = accounts.create_user(email, password, role, display_name, municipality_code, prefecture_code)
+        with transaction():
+            user = accounts.create_user(email, password, role, display_name, municipality_code, prefecture_code)
     except ServiceError as error:
-        db.session.rollback()
         raise click.ClickException(str(error)) from error
-    db.session.commit()
     click.echo(f"アカウントを作成しました（id={user.id}, 役割={user.role_label}）")
 
 
@@ -56,8 +55,8 @@ def deactivate_user_command(email: str) -> None:
     user = accounts.find_user_by_email(email)
     if user is None:
         raise click.ClickException("このメールアドレスのアカウントはありません。--email を確認してください。")
-    accounts.deactivate_user(user)
-    db.session.commit()
+    with transaction():
+        accounts.deactivate_user(user)
     click.echo(f"アカウントを無効にしました（id={user.id}）。セッションとAPIのアクセストークンはすべて失効しました。")
 
 

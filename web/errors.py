@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, render_template
+from flask import Flask, flash, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from web.extensions import db
+from web.services.errors import Conflict
+from web.urls import is_local_path
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +42,16 @@ def handle_csrf_error(error: CSRFError) -> tuple[str, int]:
     return _render(400, "フォームの有効期限が切れたか、不正な送信です。ページを再読み込みして、もう一度送信してください。")
 
 
+def handle_conflict(error: Conflict) -> Response:
+    """A page whose work collided with an identical request: say so on the page the user came from."""
+    db.session.rollback()
+    flash(str(error), "error")
+    referrer = urlsplit(request.referrer or "")
+    back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    same_site = referrer.netloc == request.host and is_local_path(back)
+    return redirect(back if same_site else url_for("main.index"), code=303)
+
+
 def handle_unexpected(error: Exception) -> tuple[str, int]:
     db.session.rollback()
     logger.exception("unhandled error")
@@ -48,5 +62,6 @@ def init_errors(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Conflict, handle_conflict)
     if not app.testing:
         app.register_error_handler(Exception, handle_unexpected)

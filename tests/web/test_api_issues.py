@@ -134,7 +134,7 @@ def test_publish_opens_a_draft(officer_api, draft):
 def test_publishing_an_open_issue_is_a_409_problem_with_the_reason(officer_api, draft):
     officer_api.post(f"/issues/{draft['id']}/publish")
     problem = assert_problem(officer_api.post(f"/issues/{draft['id']}/publish"), 409)
-    assert problem["detail"] == "課題の状態を「公開中」から「公開中」に変更することはできません。"
+    assert problem["detail"].startswith("この課題はすでに「公開中」です。")
 
 
 def test_closed_issue_cannot_be_patched(officer_api, make_issue):

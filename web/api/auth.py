@@ -27,7 +27,8 @@ from web.api.errors import (
     is_api_path,
 )
 from web.api.schemas import TokenRequestSchema, TokenSchema
-from web.extensions import db, password_failure_limit
+from web.extensions import password_failure_limit
+from web.transaction import commit
 from web.models import ApiToken, User
 from web.services import accounts
 from web.services.errors import ServiceError
@@ -93,7 +94,7 @@ def _authenticate() -> None:
         abort(401, message="アクセストークンが無効か、有効期限が切れています。POST /api/v1/auth/token で取り直してください。",
               headers={"WWW-Authenticate": _INVALID_TOKEN})
     if tokens.record_use(token):
-        db.session.commit()  # the authentication step is its own small unit of work
+        commit()  # the authentication step is its own small unit of work
     g.api_token, g.api_user, g.api_user_id = token, token.user, token.user_id
 
 
@@ -152,10 +153,10 @@ def create_token(credentials: dict[str, str]) -> dict[str, Any]:
     try:
         user = accounts.authenticate(credentials["email"], credentials["password"], request.remote_addr)
     except LoginRefused as refusal:
-        db.session.commit()  # keep the failure count and its audit record
+        commit()  # keep the failure count and its audit record
         _refuse_login(refusal)
     raw, token = tokens.issue_token(user, float(current_app.config["API_TOKEN_HOURS"]))
-    db.session.commit()
+    commit()
     return {"token": raw, "expires_at": token.expires_at}
 
 
@@ -174,4 +175,4 @@ def revoke_token() -> None:
     """Revoke the token this request was made with."""
     token: ApiToken = g.api_token
     tokens.revoke_token(token)
-    db.session.commit()
+    commit()

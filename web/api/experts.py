@@ -20,7 +20,7 @@ from web.api.schemas import (
     OwnExpertSchema,
     RecommendationListSchema,
 )
-from web.extensions import db
+from web.transaction import commit
 from web.models import ExpertProfile, User
 from web.services import accounts
 from web.services.experts import (
@@ -65,7 +65,7 @@ def _password_entered(user: User, password: str | None) -> bool:
     try:
         accounts.check_password_again(user, password, request.remote_addr)
     except LoginRefused as refusal:
-        db.session.commit()  # keep the failure count and the audit record; nothing else is saved
+        commit()  # keep the failure count and the audit record; nothing else is saved
         raise InvalidInput({"current_password": [str(refusal)]}) from refusal
     return True
 
@@ -78,7 +78,7 @@ def get_expert(expert_id: int) -> ExpertView:
     """Return an expert's profile; contact is null unless consent or an accepted engagement allows it."""
     user = current_api_user()
     view = _view(user, get_visible_expert(user, expert_id))
-    db.session.commit()  # keep the audit record of a disclosure
+    commit()  # keep the audit record of a disclosure
     return view
 
 
@@ -107,7 +107,7 @@ def put_my_profile(payload: dict[str, Any]) -> ExpertView:
     user = current_api_user()
     may_change_contact = _password_entered(user, payload.pop("current_password"))
     profile = save_profile(user, _expert_input(payload), may_change_contact=may_change_contact)
-    db.session.commit()
+    commit()
     return _view(user, profile)
 
 

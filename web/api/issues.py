@@ -21,17 +21,18 @@ from web.api.schemas import (
     IssueSchema,
     LimitArgsSchema,
 )
-from web.extensions import db
 from web.models import Issue
 from web.services.issue_intake import (
     IssueInput,
     change_issue_status,
     create_issue,
     issue_input_from,
+    lock_issue,
     update_issue,
 )
 from web.services.issues import get_visible_issue, page_visible_issues
 from web.services.matching import rank_candidates
+from web.transaction import transaction
 
 writers_only = requires_role(frozenset({"officer", "coordinator"}),
                              "課題を登録・編集できるのは市町村職員と都道府県コーディネーターです。")
@@ -60,8 +61,8 @@ def list_issues(args: dict[str, Any]) -> dict[str, Any]:
 @bp.alt_response(403, response="FORBIDDEN")
 def post_issue(payload: dict[str, Any]) -> Issue:
     """Create a draft issue for the caller's town (officer) or a town of their prefecture (coordinator)."""
-    issue = create_issue(current_api_user(), IssueInput(**payload))
-    db.session.commit()
+    with transaction():
+        issue = create_issue(current_api_user(), IssueInput(**payload))
     return issue
 
 
@@ -86,9 +87,9 @@ def patch_issue(payload: dict[str, Any], issue_id: int) -> Issue:
     """Change only the given fields; the whole issue is validated again, as in the edit form."""
     user = current_api_user()
     issue = get_visible_issue(user, issue_id)
-    data = dataclasses.replace(issue_input_from(issue), **payload)
-    update_issue(user, issue, data)
-    db.session.commit()
+    with transaction():
+        lock_issue(issue)  # the fields kept are read under the lock: a concurrent PATCH is never undone
+        update_issue(user, issue, dataclasses.replace(issue_input_from(issue), **payload))
     return issue
 
 
@@ -103,8 +104,8 @@ def publish_issue(issue_id: int) -> Issue:
     """Publish a draft (status "open"); any other starting status is a 409 with the reason."""
     user = current_api_user()
     issue = get_visible_issue(user, issue_id)
-    change_issue_status(user, issue, "open")
-    db.session.commit()
+    with transaction():
+        change_issue_status(user, issue, "open")
     return issue
 
 

@@ -9,7 +9,8 @@ from werkzeug.wrappers import Response
 
 from web.auth import bp
 from web.auth.forms import EmptyForm, LoginForm, PasswordChangeForm
-from web.extensions import db, password_failure_limit
+from web.extensions import password_failure_limit
+from web.transaction import commit
 from web.auth.session import start_session
 from web.services import accounts
 from web.services.errors import ServiceError
@@ -34,11 +35,11 @@ def login() -> str | Response:
         try:
             user = accounts.authenticate(form.email.data or "", form.password.data or "", request.remote_addr)
         except LoginRefused as refusal:
-            db.session.commit()  # keep the failure count and its audit record
+            commit()  # keep the failure count and its audit record
             flash(str(refusal), "error")
         else:
             start_session(user)
-            db.session.commit()
+            commit()
             # No names in flashes: they travel in the (signed, not encrypted) session cookie.
             flash("ログインしました。", "success")
             return redirect(_safe_next(request.args.get("next")))
@@ -57,10 +58,10 @@ def change_password() -> str | Response:
                 user, form.current_password.data or "", form.new_password.data or "", request.remote_addr
             )
         except ServiceError as error:
-            db.session.commit()  # keep the failure count and audit record of a wrong password; nothing else changed
+            commit()  # keep the failure count and audit record of a wrong password; nothing else changed
             getattr(form, error.field or "new_password").errors.append(str(error))
         else:
-            db.session.commit()
+            commit()
             start_session(user)  # this browser stays signed in; every other session and API token has ended
             flash("パスワードを変更しました。ほかの端末ではログアウトされ、APIのアクセストークンも無効になりました。", "success")
             return redirect(url_for("main.me"))
@@ -74,7 +75,7 @@ def logout() -> Response:
     if not form.validate_on_submit():
         return redirect(url_for("main.index"))
     accounts.end_sessions(current_user._get_current_object(), request.remote_addr)
-    db.session.commit()
+    commit()
     logout_user()
     session.clear()
     # The browser drops every cookie (Clear-Site-Data), so the message cannot travel as a flash.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from web.auth.access import role_required
@@ -16,8 +15,9 @@ from web.experts.forms import DUPLICATE_EMAIL, ProfileForm, SignupForm, profile_
 from web.extensions import db, limiter, password_attempt_limit
 from web.models import ExpertProfile, Prefecture, User
 from web.services import accounts, experts
-from web.services.errors import EmailTaken, NotFound, ServiceError
+from web.services.errors import Conflict, EmailTaken, NotFound, ServiceError
 from web.services.validation import InvalidInput
+from web.transaction import commit, transaction
 
 def _no_store(page: str) -> Response:
     """Return a page with contact details that browsers and proxies must not keep (QUALITY.md H4)."""
@@ -48,18 +48,16 @@ def signup() -> str | Response:
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = experts.register_expert(form.email.data or "", form.password.data or "",
-                                           form.display_name.data or "", bool(form.accept_privacy.data))
-        except (EmailTaken, IntegrityError):
-            # IntegrityError: a concurrent sign-up with the same address won the race.
-            db.session.rollback()
+            with transaction():
+                user = experts.register_expert(form.email.data or "", form.password.data or "",
+                                               form.display_name.data or "", bool(form.accept_privacy.data))
+        except (EmailTaken, Conflict):
+            # Conflict: a concurrent sign-up with the same address won the race.
             form.email.errors.append(DUPLICATE_EMAIL)
         except ServiceError as error:
-            db.session.rollback()
             form.email.errors.append(str(error))
         else:
             start_session(user)
-            db.session.commit()
             flash("登録しました。続けて、プロフィールを入力してください。", "success")
             return redirect(url_for("experts.edit_profile"))
     return render_template("experts/signup.html", form=form, notice_version=experts.PRIVACY_NOTICE_VERSION)
@@ -82,17 +80,12 @@ def edit_profile() -> Response:
     may_change_contact = submitted and _password_recently_entered(form, user)
     if submitted and not form.current_password.errors:  # a wrong password saves nothing
         try:
-            experts.save_profile(user, form.to_input(), may_change_contact=may_change_contact)
+            with transaction():
+                experts.save_profile(user, form.to_input(), may_change_contact=may_change_contact)
         except InvalidInput as error:
-            db.session.rollback()
             for message in form.show_errors(error.errors):
                 flash(message, "error")
-        except IntegrityError:
-            # The same profile was created a moment ago (a double-clicked Save): nothing is lost, say so.
-            db.session.rollback()
-            flash("同時に保存が行われました。内容を確認して、もう一度保存してください。", "error")
         else:
-            db.session.commit()
             flash("プロフィールを保存しました。", "success")
             return redirect(url_for("experts.my_profile"))
     return _no_store(render_template("experts/edit_profile.html", form=form, is_new=profile is None))
@@ -109,7 +102,7 @@ def _password_recently_entered(form: ProfileForm, user: User) -> bool:
     if accounts.confirm_password(user, form.current_password.data, request.remote_addr):
         mark_authenticated()
         return True
-    db.session.commit()  # keep the audit record of the wrong password; nothing else is saved
+    commit()  # keep the audit record of the wrong password; nothing else is saved
     g.reauth_failed = True
     form.current_password.errors = [*form.current_password.errors, "現在のパスワードが正しくありません。"]
     return False
@@ -132,8 +125,8 @@ def confirm_availability() -> Response:
     if profile is None:
         abort(404)
     if EmptyForm().validate_on_submit():
-        experts.reconfirm_availability(profile)
-        db.session.commit()
+        with transaction():
+            experts.reconfirm_availability(profile)
         flash("対応可能状況を確認済みにしました。", "success")
     return redirect(url_for("experts.my_profile"))
 
@@ -146,7 +139,7 @@ def detail(expert_id: int) -> str | Response:
         profile = experts.get_visible_expert(viewer, expert_id)
     except NotFound:
         abort(404)
-    show_contact = experts.disclose_contact(viewer, profile) is not None
-    db.session.commit()  # keep the audit record of the disclosure
+    with transaction():  # keep the audit record of the disclosure
+        show_contact = experts.disclose_contact(viewer, profile) is not None
     page = render_template("experts/detail.html", profile=profile, show_contact=show_contact)
     return _no_store(page) if show_contact else page

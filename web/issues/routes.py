@@ -29,6 +29,7 @@ from web.services.issue_intake import (
 )
 from web.services.issues import engagements_by_issue, get_visible_issue, list_visible_issues
 from web.services.validation import InvalidInput
+from web.transaction import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +98,6 @@ def _render_form(template: str, form: IssueForm, towns: list[Municipality], owne
 
 
 def _show_errors(form: IssueForm, error: InvalidInput) -> None:
-    db.session.rollback()
     for message in form.show_errors(error.errors):
         flash(message, "error")
 
@@ -137,11 +137,11 @@ def new_issue() -> str | Response:
     form = _issue_form(towns, choose_owner, IssueInput())
     if form.validate_on_submit():
         try:
-            issue = create_issue(user, form.to_input(), publish=bool(form.publish.data))
+            with transaction():
+                issue = create_issue(user, form.to_input(), publish=bool(form.publish.data))
         except InvalidInput as error:
             _show_errors(form, error)
         else:
-            db.session.commit()
             flash(_saved_message(issue, published=issue.status == "open"), "success")
             return redirect(url_for("issues.detail", issue_id=issue.id))
     owner = user.municipality
@@ -173,13 +173,16 @@ def edit(issue_id: int) -> str | Response:
     if form.validate_on_submit():
         publishing = bool(form.publish.data) and issue.status == "draft"
         try:
-            update_issue(_me(), issue, form.to_input())
-            if publishing:
-                change_issue_status(_me(), issue, "open")
+            with transaction():
+                update_issue(_me(), issue, form.to_input())
+                if publishing:
+                    change_issue_status(_me(), issue, "open")
         except InvalidInput as error:
             _show_errors(form, error)
+        except ServiceError as error:  # another tab published or withdrew it meanwhile
+            flash(str(error), "error")
+            return redirect(url_for("issues.detail", issue_id=issue_id))
         else:
-            db.session.commit()
             flash(_saved_message(issue, publishing), "success")
             return redirect(url_for("issues.detail", issue_id=issue.id))
     return _render_form("issues/edit.html", form, towns, issue.municipality, issue=issue)
@@ -211,12 +214,11 @@ def withdraw(issue_id: int) -> str | Response:
 
 def _change_status(issue: Issue, target: str, done: str) -> None:
     try:
-        change_issue_status(_me(), issue, target)
+        with transaction():
+            change_issue_status(_me(), issue, target)
     except ServiceError as error:
-        db.session.rollback()
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(done, "success")
 
 

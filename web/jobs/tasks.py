@@ -7,6 +7,7 @@ from flask import Flask
 
 from web.extensions import db
 from web.services import matching
+from web.transaction import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -15,9 +16,9 @@ def refit_matching_index(app: Flask) -> None:
     """Refit the matching index on all current rows and persist it (new words get weights)."""
     with app.app_context():
         try:
-            matching.rebuild_index()
+            with transaction():
+                matching.rebuild_index()
         except Exception:  # a job wrapper: log with the traceback and carry on
-            db.session.rollback()
             logger.exception("refit of the matching index failed")
         finally:
             db.session.remove()

@@ -6,10 +6,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from web.auth.forms import EmptyForm
-from web.extensions import db
 from web.main import bp
 from web.services import dashboard, notifications
 from web.services.errors import NotFound
+from web.transaction import transaction
 from web.urls import is_local_path
 
 FAVICON_MAX_AGE = 7 * 24 * 3600  # a week: the icon rarely changes
@@ -63,8 +63,8 @@ def read_notification(notification_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        item = notifications.mark_read(current_user, notification_id)
+        with transaction():
+            item = notifications.mark_read(current_user, notification_id)
     except NotFound:
         abort(404)
-    db.session.commit()
     return redirect(item.link if is_local_path(item.link) else url_for("main.notification_list"))

@@ -10,7 +10,6 @@ from werkzeug.wrappers import Response
 from web.auth.access import role_required
 from web.auth.forms import EmptyForm
 from web.codes import MODES, ROLES, TRAVEL_RANGES
-from web.extensions import db
 from web.matches import bp
 from web.matches.forms import CurationForm, JointSuggestionForm
 from web.models import Issue
@@ -19,6 +18,7 @@ from web.services.errors import NotFound, ServiceError
 from web.services.experts import get_own_profile
 from web.services.issues import get_visible_issue, list_visible_issues
 from web.services.validation import InvalidInput, parse_integer
+from web.transaction import transaction
 
 STAFF = ("officer", "coordinator", "admin")
 
@@ -70,11 +70,12 @@ def toggle_shortlist(issue_id: int, expert_id: int) -> Response:
     issue = _staff_issue(issue_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
+    wanted = {"add": True, "remove": False}.get(request.form.get("want", ""))  # the button the user saw
     try:
-        added = curation.toggle_shortlist(current_user, issue, expert_id)
+        with transaction():
+            added = curation.toggle_shortlist(current_user, issue, expert_id, wanted)
     except NotFound:
         abort(404)
-    db.session.commit()
     flash("候補リストに追加しました。" if added else "候補リストから外しました。", "success")
     return redirect(url_for("matches.candidates", issue_id=issue.id, _anchor=f"expert-{expert_id}"))
 
@@ -87,7 +88,8 @@ def curate(issue_id: int, expert_id: int) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400)
     try:
-        curation.curate(current_user, issue, expert_id, form.action.data or "", form.reason.data or "")
+        with transaction():
+            curation.curate(current_user, issue, expert_id, form.action.data or "", form.reason.data or "")
     except InvalidInput as error:
         # Show the list again with the error under the field of this card, the chosen action and the typed
         # reason kept, and the focus on the field (candidates.html reads g.curation_retry).
@@ -96,7 +98,6 @@ def curate(issue_id: int, expert_id: int) -> Response | tuple[str, int]:
         return candidates(issue_id), 422
     except NotFound:
         abort(404)
-    db.session.commit()
     flash("候補の設定を保存しました。理由は記録に残ります。", "success")
     return redirect(url_for("matches.candidates", issue_id=issue.id, _anchor=f"expert-{expert_id}"))
 
@@ -108,10 +109,10 @@ def clear_curation(issue_id: int, expert_id: int) -> Response:
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        curation.clear_curation(current_user, issue, expert_id)
+        with transaction():
+            curation.clear_curation(current_user, issue, expert_id)
     except NotFound:
         abort(404)
-    db.session.commit()
     flash("候補の設定を解除しました。", "success")
     return redirect(url_for("matches.candidates", issue_id=issue.id, _anchor=f"expert-{expert_id}"))
 
@@ -166,10 +167,10 @@ def _accept_plan(month_label: str) -> Response:
                 abort(400)
             chosen.append((_open_issue(issue_id), expert_id))
     try:
-        result = curation.accept_plan(current_user, chosen, month_label)
+        with transaction():
+            result = curation.accept_plan(current_user, chosen, month_label)
     except NotFound:
         abort(404)
-    db.session.commit()
     flash(f"{result.pinned}件の課題に、選んだ人材を優先候補（ピン留め）として設定しました。", "success")
     if result.kept:
         flash(f"{result.kept}件の課題は、手動のピン留めまたは除外の設定を優先し、変更しませんでした。"
@@ -185,11 +186,11 @@ def joint() -> str | Response:
         ids = dict.fromkeys(parse_integer(v) for v in (form.issue_ids.data or "").split(","))
         issues = [_open_issue(i) for i in ids if i is not None]
         try:
-            notified = curation.suggest_joint(current_user, issues)
+            with transaction():
+                notified = curation.suggest_joint(current_user, issues)
         except ServiceError as error:
             flash(str(error), "error")
             return redirect(url_for("matches.joint"))
-        db.session.commit()
         flash(f"{len(issues)}件の課題の市町村担当者（{notified}人）に連携を提案しました。", "success")
         return redirect(url_for("matches.joint"))
     try:

@@ -2,17 +2,22 @@
 coordinators accept the monthly plan and suggest joint engagements."""
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
 from web.extensions import db
-from web.models import CandidateCuration, ExpertProfile, Issue, Notification, ShortlistEntry, User
+from web.models import CandidateCuration, ExpertProfile, Issue, ShortlistEntry, User
 from web.models.curation import CURATION_ACTIONS
 from web.services import audit
-from web.services.errors import NotFound, ServiceError
+from web.services.errors import Conflict, NotFound, ServiceError
+from web.services.issue_intake import lock_issue
+from web.services.notifications import notify_once
 from web.services.validation import Checker
+from web.transaction import insert
 
 
 def _expert(expert_id: int) -> ExpertProfile:
@@ -23,19 +28,29 @@ def _expert(expert_id: int) -> ExpertProfile:
 
 
 def curate(user: User, issue: Issue, expert_id: int, action: str, reason: str) -> CandidateCuration:
-    """Pin or exclude an expert for an issue; the reason is required and kept (also in the audit trail)."""
+    """Pin or exclude an expert for an issue; the reason is required and kept (also in the audit trail).
+
+    One upsert (INSERT … ON CONFLICT DO UPDATE): the same decision made twice at once leaves one row and one
+    audit record; repeating a decision that is already in place changes and records nothing.
+    """
     checker = Checker()
     checker.choice("action", "操作", action, CURATION_ACTIONS)
     reason = checker.text("reason", "理由", reason, max_len=500)
     checker.raise_if_any()
     _expert(expert_id)
-    curation = db.session.get(CandidateCuration, (issue.id, expert_id)) or CandidateCuration(
-        issue_id=issue.id, expert_id=expert_id)
-    curation.action, curation.reason, curation.curated_by_id = action, reason, user.id
-    db.session.add(curation)
-    db.session.flush()
-    audit.record(f"candidate_{action}", actor_id=user.id, object_type="issue", object_id=issue.id,
-                 expert_id=expert_id, reason=reason)
+    new = insert(CandidateCuration).values(issue_id=issue.id, expert_id=expert_id, action=action, reason=reason,
+                                           curated_by_id=user.id)
+    upsert = new.on_conflict_do_update(
+        index_elements=[CandidateCuration.issue_id, CandidateCuration.expert_id],
+        set_={"action": new.excluded.action, "reason": new.excluded.reason,
+              "curated_by_id": new.excluded.curated_by_id},
+        where=or_(CandidateCuration.action != new.excluded.action, CandidateCuration.reason != new.excluded.reason),
+    ).returning(CandidateCuration.issue_id)
+    changed = db.session.execute(upsert).first() is not None
+    curation = db.session.get_one(CandidateCuration, (issue.id, expert_id), populate_existing=True)
+    if changed:
+        audit.record(f"candidate_{action}", actor_id=user.id, object_type="issue", object_id=issue.id,
+                     expert_id=expert_id, reason=reason)
     return curation
 
 
@@ -50,17 +65,23 @@ def clear_curation(user: User, issue: Issue, expert_id: int) -> None:
     db.session.flush()
 
 
-def toggle_shortlist(user: User, issue: Issue, expert_id: int) -> bool:
-    """Add the expert to the issue's shortlist, or remove them; return whether they are on it now."""
+def toggle_shortlist(user: User, issue: Issue, expert_id: int, wanted: bool | None = None) -> bool:
+    """Put the expert on the issue's shortlist or take them off; return whether they are on it now.
+
+    `wanted` is the state the user asked for (the button they saw); without it the entry flips. Asking for the
+    state that is already there changes nothing, so a double click, or twenty identical requests at once,
+    leave exactly one row (INSERT … ON CONFLICT DO NOTHING).
+    """
     _expert(expert_id)
-    entry = db.session.get(ShortlistEntry, (issue.id, expert_id))
-    if entry is not None:
-        db.session.delete(entry)
-        db.session.flush()
-        return False
-    db.session.add(ShortlistEntry(issue_id=issue.id, expert_id=expert_id, added_by_id=user.id))
-    db.session.flush()
-    return True
+    if wanted is None:
+        wanted = db.session.get(ShortlistEntry, (issue.id, expert_id)) is None
+    if wanted:
+        db.session.execute(insert(ShortlistEntry).values(issue_id=issue.id, expert_id=expert_id, added_by_id=user.id)
+                           .on_conflict_do_nothing())
+    else:
+        db.session.execute(delete(ShortlistEntry).where(ShortlistEntry.issue_id == issue.id,
+                                                        ShortlistEntry.expert_id == expert_id))
+    return wanted
 
 
 #: Reason kept on a pin set by accepting the monthly plan (``{month}`` e.g. 「2026年5月」); a pin with another
@@ -92,7 +113,10 @@ def accept_plan(user: User, choices: Iterable[tuple[Issue, int]], month_label: s
     """
     pinned = unchanged = kept = 0
     reason = PLAN_PIN_REASON.format(month=month_label)
-    for issue, expert_id in choices:
+    # Issues in id order, each locked first: two coordinators accepting at once take turns per issue (and
+    # never lock in opposite orders), so the second sees the first one's pin.
+    for issue, expert_id in sorted(choices, key=lambda choice: choice[0].id):
+        lock_issue(issue)
         _expert(expert_id)
         rows = {c.expert_id: c for c in db.session.scalars(
             select(CandidateCuration).where(CandidateCuration.issue_id == issue.id))}
@@ -126,13 +150,23 @@ def suggest_joint(user: User, issues: list[Issue]) -> int:
     towns = {i.municipality_code for i in issues}
     titles = "、".join(f"{i.municipality.name}「{i.title}」" for i in issues)
     officers = db.session.scalars(select(User).where(
-        User.role == "officer", User.active.is_(True), User.municipality_code.in_(towns))).all()
+        User.role == "officer", User.active.is_(True), User.municipality_code.in_(towns)).order_by(User.id)).all()
+    key, body = joint_suggestion_key(issues), (
+        f"同じ課題に取り組む市町村があります: {titles}。共同で外部人材の伴走支援を受けることを検討してください。")
+    notified = 0
     for officer in officers:
-        db.session.add(Notification(
-            user_id=officer.id, kind="joint_suggestion", title="連携プロジェクトの提案があります",
-            body=f"同じ課題に取り組む市町村があります: {titles}。共同で外部人材の伴走支援を受けることを検討してください。",
-            link=f"/issues/{next(i.id for i in issues if i.municipality_code == officer.municipality_code)}"))
-    db.session.flush()
+        own = next(i.id for i in issues if i.municipality_code == officer.municipality_code)
+        if notify_once(officer, key, kind="joint_suggestion", title="連携プロジェクトの提案があります", body=body,
+                       link=f"/issues/{own}"):
+            notified += 1
+    if officers and not notified:
+        raise Conflict("この組み合わせの連携は、本日すでに提案しています。市町村担当者へのお知らせは1日1回です。")
     audit.record("joint_suggested", actor_id=user.id, object_type="issue",
                  object_id=",".join(str(i.id) for i in issues))
-    return len(officers)
+    return notified
+
+
+def joint_suggestion_key(issues: list[Issue]) -> str:
+    """Return the key that makes one joint suggestion of these issues reach each officer once a day."""
+    ids = ",".join(str(i) for i in sorted({issue.id for issue in issues}))
+    return f"joint:{date.today().isoformat()}:{hashlib.sha256(ids.encode()).hexdigest()[:32]}"

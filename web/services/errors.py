@@ -19,3 +19,7 @@ class EmailTaken(ServiceError):
 
 class NotFound(ServiceError):
     """The object does not exist, or the user may not see it (both look the same from outside)."""
+
+
+class Conflict(ServiceError):
+    """Someone else did the same thing at the same moment, or the object has already moved on (HTTP 409)."""

@@ -16,6 +16,7 @@ from web.services import audit
 from web.services.accounts import create_user
 from web.services.errors import NotFound, ServiceError
 from web.services.validation import Checker, InvalidInput, clean_tags
+from web.transaction import insert
 
 PRIVACY_NOTICE_VERSION = "2026-11"
 MAX_TAGS, TAG_MAX_LEN, MAX_CERTIFICATIONS = 20, 40, 10
@@ -121,6 +122,24 @@ def get_own_profile(user: User) -> ExpertProfile | None:
 REAUTH_FOR_CONTACT = "連絡先（メールアドレス・電話番号）を変更するには、現在のパスワードを入力してください。"
 
 
+def _claim_profile(user: User, values: dict[str, object]) -> tuple[ExpertProfile, bool]:
+    """Return the user's profile under a row lock, and whether this save created it.
+
+    The first row is written with INSERT … ON CONFLICT (user_id) DO NOTHING: of two first saves at the same
+    moment one creates the profile and the other finds it and updates it, never a duplicate-key error.
+    """
+    profile = get_own_profile(user)
+    created = False
+    if profile is None:
+        new = insert(ExpertProfile).values(user_id=user.id, display_name=values["display_name"],
+                                           prefecture_code=values["prefecture_code"])
+        created = db.session.execute(new.on_conflict_do_nothing(index_elements=[ExpertProfile.user_id])
+                                     .returning(ExpertProfile.id)).first() is not None
+        profile = db.session.scalars(select(ExpertProfile).where(ExpertProfile.user_id == user.id)).one()
+    db.session.refresh(profile, with_for_update=True)
+    return profile, created
+
+
 def save_profile(user: User, data: ExpertInput, *, may_change_contact: bool = True) -> ExpertProfile:
     """Create or replace the expert's own profile; consent changes are recorded with version and time.
 
@@ -130,12 +149,11 @@ def save_profile(user: User, data: ExpertInput, *, may_change_contact: bool = Tr
     if user.role != "expert":
         raise ServiceError("プロフィールを登録できるのは外部人材のアカウントです。")
     values = validate_profile(data)
-    existing = get_own_profile(user)
-    if existing is not None and not may_change_contact and (
-        (existing.contact_email, existing.contact_phone) != (values["contact_email"], values["contact_phone"])
+    profile, created = _claim_profile(user, values)
+    if not created and not may_change_contact and (
+        (profile.contact_email, profile.contact_phone) != (values["contact_email"], values["contact_phone"])
     ):
         raise InvalidInput({"current_password": [REAUTH_FOR_CONTACT]})
-    profile = existing or ExpertProfile(user_id=user.id)
     for name in ("roles", "sectors", "modes"):
         chosen = set(values.pop(name))  # type: ignore[call-overload]
         current = getattr(profile, name)

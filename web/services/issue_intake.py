@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from web.codes import MENUS, MODES, ROLES, SECTORS, STAGES
 from web.extensions import db
-from web.models import IllegalTransition, Issue, Municipality, User
+from web.models import IllegalTransition, Issue, IssueCoOwner, IssueRole, Municipality, User
 from web.services import audit
-from web.services.errors import ServiceError
+from web.services.errors import Conflict, ServiceError
 from web.services.validation import Checker, InvalidInput
+from web.transaction import insert
 
 TITLE_MAX, BODY_MAX, CANVAS_MAX, SHORT_MAX, MAX_CO_OWNERS = 80, 4000, 2000, 200, 10
 EARLY_STAGES = frozenset({"issue_definition", "business_model"})
@@ -109,22 +110,43 @@ def validate_issue(user: User, data: IssueInput, owner: str | None = None) -> di
     return values
 
 
-def _apply(issue: Issue, values: dict[str, object]) -> None:
+def _apply(issue: Issue, values: dict[str, object]) -> tuple[set[str], set[str]]:
+    """Set the issue's columns; return the wanted roles and co-owner codes, which live in their own rows."""
     roles = set(values.pop("wanted_roles"))  # type: ignore[arg-type]
     co_owners = set(values.pop("co_municipality_codes"))  # type: ignore[arg-type]
     for name, value in values.items():
         setattr(issue, name, value)
-    issue.wanted_roles.intersection_update(roles)
-    issue.wanted_roles.update(roles)
-    issue.co_municipality_codes.intersection_update(co_owners)
-    issue.co_municipality_codes.update(co_owners)
+    return roles, co_owners
+
+
+def _replace_rows(issue: Issue, model: type[IssueRole | IssueCoOwner], column: str, wanted: set[str]) -> None:
+    """Make the issue's rows of `model` exactly `wanted`: delete the others, insert the missing ones.
+
+    INSERT … ON CONFLICT DO NOTHING: an identical save at the same moment never collides on the primary key.
+    """
+    values = getattr(model, column)
+    db.session.execute(delete(model).where(model.issue_id == issue.id, values.not_in(wanted))
+                       .execution_options(synchronize_session=False))
+    if wanted:
+        rows = [{"issue_id": issue.id, column: value} for value in sorted(wanted)]
+        db.session.execute(insert(model).values(rows).on_conflict_do_nothing())
+
+
+def lock_issue(issue: Issue) -> None:
+    """Reload the issue under a row lock (SELECT … FOR UPDATE) held until commit.
+
+    Writers of the same issue then take turns, and a status read after the lock stays true until commit.
+    """
+    db.session.refresh(issue, with_for_update=True)
 
 
 def create_issue(user: User, data: IssueInput, publish: bool = False) -> Issue:
     """Create a draft (or publish it at once) after validation; flush, never commit."""
     values = validate_issue(user, data)
     issue = Issue(status="draft", created_by_id=user.id)
-    _apply(issue, values)
+    roles, co_owners = _apply(issue, values)
+    issue.wanted_roles.update(roles)
+    issue.co_municipality_codes.update(co_owners)
     db.session.add(issue)
     if publish:
         issue.transition_to("open")
@@ -138,17 +160,28 @@ EDITABLE_STATUSES = frozenset({"draft", "open", "matching"})
 
 def update_issue(user: User, issue: Issue, data: IssueInput) -> Issue:
     """Replace the editable fields of an issue the user may write (the owner stays the same)."""
+    lock_issue(issue)
     if issue.status not in EDITABLE_STATUSES:
         raise ServiceError(f"「{issue.status_label}」の課題は編集できません。")
     values = validate_issue(user, data, owner=issue.municipality_code)
-    _apply(issue, values)
+    roles, co_owners = _apply(issue, values)
+    _replace_rows(issue, IssueRole, "role", roles)
+    _replace_rows(issue, IssueCoOwner, "municipality_code", co_owners)
+    db.session.expire(issue, ["role_rows", "co_owner_rows"])
     db.session.flush()
     audit.record("issue_updated", actor_id=user.id, object_type="issue", object_id=issue.id)
     return issue
 
 
 def change_issue_status(user: User, issue: Issue, target: str) -> Issue:
-    """Publish, withdraw or otherwise move an issue; illegal moves get a Japanese error."""
+    """Publish, withdraw or otherwise move an issue; illegal moves get a Japanese error.
+
+    The status is read again under the row lock: of five tabs publishing one draft, one publishes and the
+    others are told it is already published (Conflict), with one audit record.
+    """
+    lock_issue(issue)
+    if issue.status == target:
+        raise Conflict(f"この課題はすでに「{issue.status_label}」です。画面を再読み込みして、現在の状態を確かめてください。")
     try:
         issue.transition_to(target)
     except IllegalTransition as error:

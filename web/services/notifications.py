@@ -7,6 +7,7 @@ from web.extensions import db
 from web.models import Notification, User
 from web.models.base import utcnow
 from web.services.errors import NotFound
+from web.transaction import insert
 
 
 def list_notifications(user: User, limit: int = 50) -> list[Notification]:
@@ -28,3 +29,15 @@ def mark_read(user: User, notification_id: int) -> Notification:
     notification.read_at = notification.read_at or utcnow()
     db.session.flush()
     return notification
+
+
+def notify_once(user: User, dedupe_key: str, *, kind: str, title: str, body: str, link: str | None) -> bool:
+    """Notify the user unless they already have a notification with this key; return whether this one was new.
+
+    The unique (user, dedupe_key) constraint decides (INSERT … ON CONFLICT DO NOTHING), so twenty identical
+    requests at the same moment still send one notification.
+    """
+    new = insert(Notification).values(user_id=user.id, dedupe_key=dedupe_key, kind=kind, title=title, body=body,
+                                      link=link)
+    inserted = new.on_conflict_do_nothing(index_elements=["user_id", "dedupe_key"]).returning(Notification.id)
+    return db.session.execute(inserted).first() is not None
