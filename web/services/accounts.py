@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -23,7 +24,8 @@ COMMON_PASSWORDS = frozenset({
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """Return the address as stored: full-width characters made half-width (NFKC), trimmed, lower case."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def _ip_tag(ip: str | None) -> str | None:

@@ -20,6 +20,18 @@ from web.services.validation import Checker, InvalidInput, clean_tags
 PRIVACY_NOTICE_VERSION = "2026-11"
 MAX_TAGS, TAG_MAX_LEN, MAX_CERTIFICATIONS = 20, 40, 10
 _PHONE = re.compile(r"0\d{1,4}-?\d{1,4}-?\d{3,4}")
+# Dashes people type in phone numbers (minus, hyphens, en/em dashes, 長音符), all read as "-" after NFKC.
+_DASHES = str.maketrans(dict.fromkeys("\u2212\u2010\u2011\u2012\u2013\u2014\u2015\u30fc\uff0d", "-"))
+
+
+def normalise_phone(value: str | None) -> str:
+    """Return a typed phone number in half-width digits and "-" (０１５４−２２−１２３４ → 0154-22-1234)."""
+    return unicodedata.normalize("NFKC", value or "").translate(_DASHES).strip()
+
+
+def normalise_typed_email(value: str | None) -> str:
+    """Return a typed e-mail address in half-width characters, trimmed (ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ → taro@example.jp)."""
+    return unicodedata.normalize("NFKC", value or "").strip()
 
 
 @dataclass
@@ -63,8 +75,8 @@ def _check_tags(c: Checker, name: str, label: str, values: list[str], limit: int
 
 
 def _check_contact(c: Checker, data: ExpertInput) -> tuple[str | None, str | None]:
-    email = (data.contact_email or "").strip()
-    phone = unicodedata.normalize("NFKC", data.contact_phone or "").strip().replace("ー", "-")
+    email = normalise_typed_email(data.contact_email)
+    phone = normalise_phone(data.contact_phone)
     if email:
         try:
             email = validate_email(email, check_deliverability=False).normalized
