@@ -1,6 +1,7 @@
 """Experts: sign-up with privacy consent, the skill-standard profile, reconfirmation and contact visibility."""
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -8,6 +9,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import exists, select
 
+from matcher.geo import haversine_km
 from web.codes import MODES, ROLES, SECTORS, TRAVEL_RANGES
 from web.extensions import db
 from web.models import Engagement, ExpertProfile, Issue, IssueCoOwner, Municipality, Prefecture, User
@@ -44,7 +46,11 @@ class ExpertInput:
     sectors: list[str] = field(default_factory=list)
     bio: str = ""
     prefecture_code: str = ""
-    home_label: str = ""
+    #: None (API only): derive it from lat/lon (nearest town of the prefecture) or from the prefecture.
+    home_label: str | None = ""
+    #: Both or neither; None: derived from the home town (or kept while the home town stays the same).
+    lat: object = None
+    lon: object = None
     travel_range: str = ""
     modes: list[str] = field(default_factory=list)
     monthly_capacity: object = 1
@@ -89,6 +95,30 @@ def _check_contact(c: Checker, data: ExpertInput) -> tuple[str | None, str | Non
     return email or None, phone or None
 
 
+#: The ranges of the DB CHECKs lat_in_japan / lon_in_japan (degrees, WGS 84).
+LAT_RANGE, LON_RANGE = (20.0, 46.0), (122.0, 154.0)
+
+
+def _coordinate(c: Checker, name: str, label: str, value: object, bounds: tuple[float, float]) -> float | None:
+    low, high = bounds
+    if value is None:
+        return None
+    if (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+            or not low <= value <= high):
+        c.add(name, f"{label}（{name}）は日本国内の値として、{low:g}から{high:g}までの数値（度）で指定してください。")
+        return None
+    return float(value)
+
+
+def _check_coordinates(c: Checker, data: ExpertInput) -> tuple[float | None, float | None]:
+    lat = _coordinate(c, "lat", "緯度", data.lat, LAT_RANGE)
+    lon = _coordinate(c, "lon", "経度", data.lon, LON_RANGE)
+    if (data.lat is None) != (data.lon is None):
+        missing = "lat" if data.lat is None else "lon"
+        c.add(missing, "緯度（lat）と経度（lon）は両方指定するか、両方省略してください。")
+    return (lat, lon) if lat is not None and lon is not None else (None, None)
+
+
 def validate_profile(data: ExpertInput) -> dict[str, object]:
     """Return clean profile values, or raise InvalidInput with every problem at once."""
     c = Checker()
@@ -101,7 +131,8 @@ def validate_profile(data: ExpertInput) -> dict[str, object]:
         "certifications": _check_tags(c, "certifications", "資格", data.certifications, MAX_CERTIFICATIONS),
         "bio": c.text("bio", "自己紹介・経歴", data.bio, min_len=30, max_len=3000),
         "prefecture_code": data.prefecture_code,
-        "home_label": c.text("home_label", "活動拠点（市区町村）", data.home_label, max_len=60),
+        "home_label": None if data.home_label is None else c.text(
+            "home_label", "活動拠点（市区町村）", data.home_label, max_len=60),
         "travel_range": c.choice("travel_range", "出張できる範囲", data.travel_range, TRAVEL_RANGES),
         "monthly_capacity": c.integer("monthly_capacity", "1か月に対応できる回数", data.monthly_capacity, 0, 10),
     }
@@ -110,6 +141,7 @@ def validate_profile(data: ExpertInput) -> dict[str, object]:
     if values["travel_range"] == "none" and set(values["modes"]) & {"onsite", "hybrid"}:  # type: ignore[arg-type]
         c.add("modes", "「出張不可」の場合は、現地訪問・ハイブリッドを選べません。オンラインのみを選ぶか、出張できる範囲を変えてください。")
     values["contact_email"], values["contact_phone"] = _check_contact(c, data)
+    values["lat"], values["lon"] = _check_coordinates(c, data)
     c.raise_if_any()
     return values
 
@@ -123,6 +155,28 @@ def _locate(prefecture_code: str, home_label: str) -> tuple[float | None, float 
         return town.lat, town.lon
     prefecture = db.session.get(Prefecture, prefecture_code)
     return (prefecture.lat, prefecture.lon) if prefecture else (None, None)
+
+
+def _derived_home_label(prefecture_code: str, lat: float | None, lon: float | None) -> str:
+    """Return the name of the prefecture's town nearest to (lat, lon), or the prefecture's name."""
+    prefecture = db.session.get(Prefecture, prefecture_code)
+    name = prefecture.name if prefecture else ""
+    if lat is None or lon is None:
+        return name
+    towns = db.session.execute(select(Municipality.name, Municipality.lat, Municipality.lon).where(
+        Municipality.prefecture_code == prefecture_code, Municipality.lat.is_not(None),
+        Municipality.lon.is_not(None))).all()
+    if not towns:
+        return name
+    return str(min(towns, key=lambda town: (haversine_km((lat, lon), (town.lat, town.lon)), town.name)).name)
+
+
+def _place(profile: ExpertProfile, lat: float | None, lon: float | None, moved: bool) -> None:
+    """Keep given coordinates; else keep the current ones while the home town stays, else locate the town."""
+    if lat is not None and lon is not None:
+        profile.lat, profile.lon = lat, lon
+    elif moved or profile.lat is None or profile.lon is None:
+        profile.lat, profile.lon = _locate(profile.prefecture_code, profile.home_label)
 
 
 def get_own_profile(user: User) -> ExpertProfile | None:
@@ -147,7 +201,11 @@ def save_profile(user: User, data: ExpertInput, *, may_change_contact: bool = Tr
         (existing.contact_email, existing.contact_phone) != (values["contact_email"], values["contact_phone"])
     ):
         raise InvalidInput({"current_password": [REAUTH_FOR_CONTACT]})
+    lat, lon = values.pop("lat"), values.pop("lon")
+    if values["home_label"] is None:
+        values["home_label"] = _derived_home_label(str(values["prefecture_code"]), lat, lon)  # type: ignore[arg-type]
     profile = existing or ExpertProfile(user_id=user.id)
+    moved = (profile.prefecture_code, profile.home_label) != (values["prefecture_code"], values["home_label"])
     for name in ("roles", "sectors", "modes"):
         chosen = set(values.pop(name))  # type: ignore[call-overload]
         current = getattr(profile, name)
@@ -155,7 +213,7 @@ def save_profile(user: User, data: ExpertInput, *, may_change_contact: bool = Tr
         current.update(chosen)
     for name, value in values.items():
         setattr(profile, name, value)
-    profile.lat, profile.lon = _locate(profile.prefecture_code, profile.home_label)
+    _place(profile, lat, lon, moved)
     if profile.contact_consent_version is None or profile.contact_consent != data.contact_consent:
         profile.record_contact_consent(bool(data.contact_consent), PRIVACY_NOTICE_VERSION)
     profile.last_confirmed_at = utcnow()
