@@ -70,7 +70,8 @@ class IssueSchema(Schema):
     body = fields.String()
     goal = fields.String()
     constraints = fields.String()
-    budget_deadline = fields.String()
+    budget_deadline = fields.String(metadata={"description": "予算（自由記述。項目名は互換のため budget_deadline のまま）"})
+    deadline = fields.Date(allow_none=True, metadata={"description": "期限（西暦の年-月-日）。なければ null"})
     counterpart = fields.String()
     sector = fields.String(metadata=_enum(SECTORS, "分野"))
     stage = fields.String(metadata=_enum(STAGES, "DXの段階"))
@@ -88,7 +89,11 @@ class IssuePatchSchema(StrictSchema):
     body = Text(metadata={"description": "現状と困っていること（20〜4000文字）"})
     goal = Text(metadata={"description": "目指す姿（2000文字以内）"})
     constraints = Text(metadata={"description": "制約・前提（2000文字以内）"})
-    budget_deadline = Text(metadata={"description": "予算と期限（200文字以内）"})
+    budget_deadline = Text(metadata={"description": "予算（自由記述、200文字以内）。期限は deadline で指定します"})
+    deadline = Text(allow_none=True, metadata={
+        "format": "date", "example": "2027-03-31",
+        "description": "期限（西暦の年-月-日、例: 2027-03-31）。今日から10年以内の実在する日付。null または空文字で期限なし。"
+                       "すでに過ぎた期限は、保存済みの値のままなら残せます"})
     counterpart = Text(metadata={"description": "庁内の担当（200文字以内）"})
     sector = Text(metadata=_enum(SECTORS, "分野"))
     stage = Text(metadata=_enum(STAGES, "DXの段階"))
