@@ -6,11 +6,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, func, select, text
 
 from tests.web.test_api import api_as, assert_problem
 from tests.web.test_api_issues import VALID
 from tests.web.test_issues_ui import _form
+from tests.web.test_migrations import _app_context, empty_database  # noqa: F401 (a fixture)
 from web.dates import format_date_weekday, today_jst
 from web.extensions import db
 from web.models import Issue
@@ -143,3 +145,29 @@ def _migration():
 ])
 def test_migration_takes_a_deadline_only_from_text_that_gives_one_valid_date(text, deadline, kept):
     assert _migration().deadline_from_text(text) == (deadline, kept)
+
+
+def test_upgrade_moves_a_date_written_in_the_old_text_to_the_deadline_and_downgrade_keeps_it(empty_database):
+    engine = create_engine(empty_database)
+    with _app_context(empty_database):
+        upgrade(revision="20261122_0002")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO prefecture (code, name, kana, region) VALUES ('01', '北海道', 'ほ', '北海道')"))
+            conn.execute(text("INSERT INTO municipality (code, name, kana, prefecture_code) "
+                              "VALUES ('012106', '岩見沢市', 'いわみざわし', '01')"))
+            for n, budget in enumerate(["２０２７年３月３１日", "予算なし。令和9年3月31日までに試行", "2026/13/45"], 1):
+                conn.execute(text(
+                    "INSERT INTO issue (id, municipality_code, title, body, goal, constraints, budget_deadline, "
+                    "counterpart, sector, stage, menu, mode, months, status, created_at, updated_at) VALUES "
+                    f"({n}, '012106', '課題{n}', '本文', '', '', :budget, '', 'agriculture', 'use', 'spot', 'online', "
+                    "1, 'open', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"budget": budget})
+        upgrade()
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT budget_deadline, deadline FROM issue ORDER BY id")).all()
+        assert [(b, d if d is None or isinstance(d, date) else date.fromisoformat(d)) for b, d in rows] == [
+            ("", date(2027, 3, 31)), ("予算なし。令和9年3月31日までに試行", date(2027, 3, 31)), ("2026/13/45", None)]
+        downgrade(revision="20261122_0002")
+        with engine.connect() as conn:
+            texts = conn.execute(text("SELECT budget_deadline FROM issue ORDER BY id")).scalars().all()
+        assert texts == ["期限: 2027年3月31日", "予算なし。令和9年3月31日までに試行", "2026/13/45"]
+    engine.dispose()

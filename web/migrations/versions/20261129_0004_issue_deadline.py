@@ -79,8 +79,9 @@ def downgrade():
     rows = conn.execute(sa.select(issue.c.id, issue.c.budget_deadline, issue.c.deadline)
                         .where(issue.c.deadline.is_not(None))).all()
     for issue_id, text, when in rows:
-        written = f"{when.year}年{when.month}月{when.day}日"
-        if written not in text:  # the deadline first, so a text near 200 characters loses its tail, not the date
+        if when not in {d for d, _ in _dates_in(unicodedata.normalize("NFKC", text))}:
+            # The deadline first, so a text near 200 characters loses its tail, not the date.
+            written = f"{when.year}年{when.month}月{when.day}日"
             text = (f"期限: {written}。{text}" if text else f"期限: {written}")[:_TEXT_MAX]
             conn.execute(issue.update().where(issue.c.id == issue_id).values(budget_deadline=text))
 
