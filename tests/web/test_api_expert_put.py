@@ -6,8 +6,11 @@ from sqlalchemy import func, select
 
 from tests.web.test_api import api_as, assert_problem
 from tests.web.test_api_experts import PROFILE
+from tests.web.test_experts_service import _input
 from web.extensions import db
 from web.models import ExpertProfile
+from web.services.experts import save_profile
+from web.services.validation import InvalidInput
 
 NEAR_IWAMIZAWA = {"lat": 43.21, "lon": 141.79}
 
@@ -82,3 +85,10 @@ def test_the_openapi_document_describes_the_put_fields(client):
     schema = spec["components"]["schemas"]["ExpertPut"]
     assert {"id", "lat", "lon", "home_label"} <= set(schema["properties"])
     assert "home_label" not in schema.get("required", []) and schema["properties"]["id"]["readOnly"] is True
+
+
+@pytest.mark.parametrize("lat", [float("nan"), float("inf"), 10 ** 400, "43", True])
+def test_the_service_refuses_coordinates_that_are_not_a_place_in_japan(make_user, lat):
+    with pytest.raises(InvalidInput) as caught:
+        save_profile(make_user("expert"), _input(lat=lat, lon=141.0))
+    assert "20から46まで" in caught.value.errors["lat"][0]

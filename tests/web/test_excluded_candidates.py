@@ -30,7 +30,7 @@ def test_officer_is_told_who_the_coordinator_excluded_and_why(excluded, auth, ma
     section = _exclusions_section(page)
     assert "コーディネーターが除外した人材（1人）" in section and "ドローン 太郎" in section
     assert f"除外の理由: {REASON}" in section and "北海道 DX推進担当 高橋" in section
-    assert 'id="expert-%d"' % excluded["drone"].id not in page  # not ranked for the officer
+    assert f'id="expert-{excluded["drone"].id}"' not in page  # not ranked for the officer
 
 
 def test_an_excluded_expert_stays_on_the_officers_shortlist_with_the_reason(excluded, auth, make_user, client):

@@ -147,7 +147,8 @@ def test_migration_takes_a_deadline_only_from_text_that_gives_one_valid_date(tex
     assert _migration().deadline_from_text(text) == (deadline, kept)
 
 
-def test_upgrade_moves_a_date_written_in_the_old_text_to_the_deadline_and_downgrade_keeps_it(empty_database):
+def test_upgrade_moves_a_date_written_in_the_old_text_to_the_deadline_and_downgrade_keeps_it(
+        empty_database):  # noqa: F811 (the fixture)
     engine = create_engine(empty_database)
     with _app_context(empty_database):
         upgrade(revision="20261122_0002")

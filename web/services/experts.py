@@ -1,7 +1,6 @@
 """Experts: sign-up with privacy consent, the skill-standard profile, reconfirmation and contact visibility."""
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -103,8 +102,8 @@ def _coordinate(c: Checker, name: str, label: str, value: object, bounds: tuple[
     low, high = bounds
     if value is None:
         return None
-    if (isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
-            or not low <= value <= high):
+    # The range test also refuses NaN and infinities, and never converts a huge integer to float.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
         c.add(name, f"{label}（{name}）は日本国内の値として、{low:g}から{high:g}までの数値（度）で指定してください。")
         return None
     return float(value)
