@@ -172,3 +172,9 @@ def test_upgrade_moves_a_date_written_in_the_old_text_to_the_deadline_and_downgr
             texts = conn.execute(text("SELECT budget_deadline FROM issue ORDER BY id")).scalars().all()
         assert texts == ["期限: 2027年3月31日", "予算なし。令和9年3月31日までに試行", "2026/13/45"]
     engine.dispose()
+
+
+def test_edit_form_shows_the_saved_deadline_in_its_three_inputs(officer, client, make_issue):
+    issue = make_issue(status="draft", deadline=date(NEXT_YEAR, 3, 31))
+    fieldset = client.get(f"/issues/{issue.id}/edit").get_data(as_text=True).split("date-field")[1]
+    assert all(f'value="{value}"' in fieldset for value in (NEXT_YEAR, 3, 31))
