@@ -10,6 +10,7 @@ from datetime import date, datetime
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import (
+    COORDINATOR,
     JAPANESE,
     OFFICER,
     assert_accessible,
@@ -165,3 +166,51 @@ def test_the_candidates_page_does_not_claim_to_hide_experts_it_lists(page: Page,
     listed = out_of_reach.get_by_role("heading", level=2).get_by_role("link").all_inner_texts()
     assert not (claims_hidden and listed), (
         f"the page says 「{HIDDEN_CLAIM}」 yet lists experts out of travel range: {listed}")
+
+
+def test_the_town_sees_a_coordinators_exclusion_and_its_reason(page: Page, live_server: str) -> None:
+    reason = "今年度は別の市町村の伴走支援で手一杯のため"
+
+    def button(label: str, who: str) -> re.Pattern[str]:  # the name is in a visually hidden span after the label
+        return re.compile(rf"^{label}\s*（{re.escape(who)}）$")
+
+    def open_candidates() -> None:
+        page.goto(f"{live_server}/issues/")
+        page.get_by_role("link", name=SEED_HYBRID_ISSUE).click()
+        page.get_by_role("link", name="この課題の候補の人材を見る").click()
+
+    # The officer puts the top candidate on the shortlist.
+    login(page, live_server, OFFICER)
+    open_candidates()
+    cards = page.get_by_role("listitem").filter(has=page.get_by_role("heading", level=2, name=re.compile(r"スコア \d+")))
+    name = cards.first.get_by_role("heading", level=2).get_by_role("link").inner_text()
+    cards.first.get_by_role("button", name=button("候補リストに追加", name)).click()
+    logout(page, live_server)
+
+    # The coordinator excludes that candidate, with a reason.
+    login(page, live_server, COORDINATOR)
+    open_candidates()
+    card = page.locator("li.candidate").filter(has=page.get_by_role("link", name=name, exact=True))
+    card.get_by_role("radio", name="除外").check()
+    card.get_by_label("理由").fill(reason)
+    card.get_by_role("button", name=button("設定を保存", name)).click()
+    expect(page.get_by_role("status")).to_contain_text("候補の設定を保存しました")
+    logout(page, live_server)
+
+    # The officer sees who was excluded and why, in the shortlist and in the exclusions.
+    login(page, live_server, OFFICER)
+    open_candidates()
+    shortlist = page.get_by_role("region", name=re.compile("^候補リスト"))
+    expect(shortlist.get_by_role("link", name=name, exact=True)).to_be_visible()
+    expect(shortlist).to_contain_text(f"除外の理由: {reason}")
+    exclusions = page.get_by_role("region", name=re.compile("^コーディネーターが除外した人材"))
+    expect(exclusions).to_contain_text(f"除外の理由: {reason}")
+    assert_accessible(page, "candidates_excluded")
+    shortlist.get_by_role("button", name=button("候補リストから外す", name)).click()  # leave the shortlist as it was
+    logout(page, live_server)
+
+    # The coordinator lifts the exclusion again, so the other tests see the seed as it was.
+    login(page, live_server, COORDINATOR)
+    open_candidates()
+    page.get_by_role("button", name=button("除外を解除", name)).first.click()
+    expect(page.get_by_role("status")).to_contain_text("候補の設定を解除しました")
