@@ -1,10 +1,11 @@
-"""Date display for Japanese officials: 2026年4月1日, 和暦 (令和8年4月1日) and 年度 (fiscal years)."""
+"""Date display for Japanese officials: 2026年4月1日（水）, 和暦 (令和8年4月1日) and 年度 (fiscal years)."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 JST = ZoneInfo("Asia/Tokyo")
+WEEKDAYS = "月火水木金土日"
 
 # (era name, first day); the table is the whole converter (QUALITY.md §2.8).
 ERAS: tuple[tuple[str, date], ...] = (
@@ -51,6 +52,19 @@ def format_date(value: date | datetime | None) -> str:
         return ""
     d = _as_date(value)
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def format_date_weekday(value: date | datetime | None) -> str:
+    """Format as 2027年3月31日（水）, the style of deadlines and appointments."""
+    if value is None:
+        return ""
+    d = _as_date(value)
+    return f"{format_date(d)}（{WEEKDAYS[d.weekday()]}）"
+
+
+def today_jst() -> date:
+    """Return today's date in Japan (what "today" means to a town hall, whatever the server's zone)."""
+    return datetime.now(JST).date()
 
 
 def format_wareki(value: date | datetime | None) -> str:

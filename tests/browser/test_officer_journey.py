@@ -5,10 +5,12 @@ Every page is checked with axe (JIS X 8341-3 AA + WCAG 2.1 AA), including the fo
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import (
+    COORDINATOR,
     JAPANESE,
     OFFICER,
     assert_accessible,
@@ -17,6 +19,7 @@ from tests.browser.helpers import (
     seed_contact_consent,
     watch_csp,
 )
+from web.dates import JST, format_date_weekday
 
 TITLE = "ドローン防除の予約と作業記録を地域で共有したい"
 SEED_HYBRID_ISSUE = "営農データを一元管理し、農業者が使える形で返したい"  # 岩見沢市, hybrid, open (seed_data)
@@ -40,7 +43,12 @@ def test_an_officer_posts_an_issue_reviews_ranked_candidates_and_logs_out(page: 
     expect(page.get_by_role("heading", level=1)).to_have_text("課題を登録する")
     assert_accessible(page, "issue_new")
 
-    # Submitted empty: an error summary takes focus, and each field says in Japanese what to fix.
+    # Submitted empty but for an impossible deadline: an error summary takes focus, and each field says in
+    # Japanese what to fix (the 年・月・日 inputs too, with what was typed kept).
+    deadline = page.get_by_role("group", name=re.compile("^期限"))
+    deadline.get_by_label("年").fill("2026")
+    deadline.get_by_label("月").fill("13")
+    deadline.get_by_label("日").fill("45")
     page.get_by_role("button", name="公開する").click()
     expect(page).to_have_title(re.compile(r"^入力内容の確認: 課題を登録する"))
     summary = page.get_by_role("alert")
@@ -57,6 +65,10 @@ def test_an_officer_posts_an_issue_reviews_ranked_candidates_and_logs_out(page: 
     expect(page.get_by_role("group", name=re.compile("^DXの段階"))).to_contain_text("＊DXの段階を選んでください。")
     expect(page.get_by_role("group", name=re.compile("^求める人材の役割"))).to_contain_text(
         "＊求める人材の役割を1つ以上選んでください。")
+    month = deadline.get_by_label("月")
+    expect(month).to_have_value("13")
+    expect(month).to_have_attribute("aria-invalid", "true")
+    expect(month).to_have_accessible_description(re.compile("＊期限の2026年13月45日は存在しない日付です。"))
     assert_accessible(page, "issue_new_errors")
 
     # The 課題キャンバス.
@@ -66,7 +78,11 @@ def test_an_officer_posts_an_issue_reviews_ranked_candidates_and_logs_out(page: 
         "作業記録も紙で、JAと市がそれぞれ手で集計しており、繁忙期には1日に20件以上の問合せがある。")
     page.get_by_label("目指す姿").fill("農家がスマートフォンから防除を予約でき、作業記録がJAと市で自動的に共有される。")
     page.get_by_label("制約・前提").fill("JAの営農管理システムとの連携が前提。個人情報は市の規程に沿って扱う。")
-    page.get_by_label("予算と期限").fill("今年度は予算なし。来年度当初予算に要求し、令和9年の防除期に試行したい。")
+    page.get_by_label("予算").fill("今年度は予算なし。来年度当初予算に要求予定。")
+    next_year = datetime.now(JST).year + 1
+    deadline.get_by_label("年").fill(str(next_year))
+    month.fill("３")  # full-width digits are accepted
+    deadline.get_by_label("日").fill("31")
     page.get_by_label("庁内の担当").fill("農政課 スマート農業推進係")
 
     # The support wanted: choosing a stage pre-ticks its suggested roles (the form's script runs under the CSP).
@@ -89,6 +105,7 @@ def test_an_officer_posts_an_issue_reviews_ranked_candidates_and_logs_out(page: 
     expect(page.get_by_role("definition").filter(
         has_text="プロジェクトマネージャー、サービスデザイナー、エンジニア")).to_be_visible()
     expect(page.get_by_role("definition").filter(has_text="6か月")).to_be_visible()
+    expect(page.get_by_role("definition").filter(has_text=format_date_weekday(date(next_year, 3, 31)))).to_be_visible()
     assert_accessible(page, "issue_detail")
 
     # Ranked candidates, each with Japanese reasons and a score breakdown.
@@ -149,3 +166,51 @@ def test_the_candidates_page_does_not_claim_to_hide_experts_it_lists(page: Page,
     listed = out_of_reach.get_by_role("heading", level=2).get_by_role("link").all_inner_texts()
     assert not (claims_hidden and listed), (
         f"the page says 「{HIDDEN_CLAIM}」 yet lists experts out of travel range: {listed}")
+
+
+def test_the_town_sees_a_coordinators_exclusion_and_its_reason(page: Page, live_server: str) -> None:
+    reason = "今年度は別の市町村の伴走支援で手一杯のため"
+
+    def button(label: str, who: str) -> re.Pattern[str]:  # the name is in a visually hidden span after the label
+        return re.compile(rf"^{label}\s*（{re.escape(who)}）$")
+
+    def open_candidates() -> None:
+        page.goto(f"{live_server}/issues/")
+        page.get_by_role("link", name=SEED_HYBRID_ISSUE).click()
+        page.get_by_role("link", name="この課題の候補の人材を見る").click()
+
+    # The officer puts the top candidate on the shortlist.
+    login(page, live_server, OFFICER)
+    open_candidates()
+    cards = page.get_by_role("listitem").filter(has=page.get_by_role("heading", level=2, name=re.compile(r"スコア \d+")))
+    name = cards.first.get_by_role("heading", level=2).get_by_role("link").inner_text()
+    cards.first.get_by_role("button", name=button("候補リストに追加", name)).click()
+    logout(page, live_server)
+
+    # The coordinator excludes that candidate, with a reason.
+    login(page, live_server, COORDINATOR)
+    open_candidates()
+    card = page.locator("li.candidate").filter(has=page.get_by_role("link", name=name, exact=True))
+    card.get_by_role("radio", name="除外").check()
+    card.get_by_label("理由").fill(reason)
+    card.get_by_role("button", name=button("設定を保存", name)).click()
+    expect(page.get_by_role("status")).to_contain_text("候補の設定を保存しました")
+    logout(page, live_server)
+
+    # The officer sees who was excluded and why, in the shortlist and in the exclusions.
+    login(page, live_server, OFFICER)
+    open_candidates()
+    shortlist = page.get_by_role("region", name=re.compile("^候補リスト"))
+    expect(shortlist.get_by_role("link", name=name, exact=True)).to_be_visible()
+    expect(shortlist).to_contain_text(f"除外の理由: {reason}")
+    exclusions = page.get_by_role("region", name=re.compile("^コーディネーターが除外した人材"))
+    expect(exclusions).to_contain_text(f"除外の理由: {reason}")
+    assert_accessible(page, "candidates_excluded")
+    shortlist.get_by_role("button", name=button("候補リストから外す", name)).click()  # leave the shortlist as it was
+    logout(page, live_server)
+
+    # The coordinator lifts the exclusion again, so the other tests see the seed as it was.
+    login(page, live_server, COORDINATOR)
+    open_candidates()
+    page.get_by_role("button", name=button("除外を解除", name)).first.click()
+    expect(page.get_by_role("status")).to_contain_text("候補の設定を解除しました")

@@ -125,4 +125,4 @@ def test_bad_profile_is_a_422_problem_and_writes_nothing(client, make_user, chan
 def test_profile_without_required_fields_names_them(client, make_user):
     problem = assert_problem(api_as(client, make_user("expert")).put("/experts/me", json={}), 422)
     assert set(problem["errors"]) == {"display_name", "roles", "sectors", "modes", "bio", "prefecture_code",
-                                      "home_label", "travel_range"}
+                                      "travel_range"}  # home_label is optional: derived from lat/lon or the prefecture

@@ -18,7 +18,7 @@ VALID = {
     "wanted_roles": ["project_manager", "engineer"],
 }
 ISSUE_FIELDS = {"id", "municipality_code", "co_municipality_codes", "title", "body", "sector", "stage",
-                "wanted_roles", "menu", "mode", "months", "status", "goal", "constraints", "budget_deadline",
+                "wanted_roles", "menu", "mode", "months", "status", "goal", "constraints", "budget_deadline", "deadline",
                 "counterpart"}
 
 

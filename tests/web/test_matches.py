@@ -85,15 +85,6 @@ def test_curation_without_a_reason_is_refused_and_nothing_is_written(corpus, aut
     assert db.session.scalars(select(CandidateCuration)).all() == []
 
 
-def test_excluded_candidate_disappears_for_the_officer(corpus, auth, make_user, client):
-    coordinator = make_user("coordinator")
-    from web.services.curation import curate
-    curate(coordinator, corpus["issue"], corpus["drone"].id, "exclude", "今年度は別案件で多忙")
-    db.session.commit()
-    _login(auth, make_user)
-    assert "ドローン 太郎" not in client.get(f"/issues/{corpus['issue'].id}/candidates").get_data(as_text=True)
-
-
 def test_officers_cannot_pin_or_exclude(corpus, auth, make_user, client):
     _login(auth, make_user)
     response = client.post(f"/issues/{corpus['issue'].id}/curation/{corpus['drone'].id}",

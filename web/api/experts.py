@@ -53,9 +53,12 @@ def _own_profile(user: User) -> ExpertProfile:
 
 
 def _expert_input(payload: dict[str, Any]) -> ExpertInput:
+    """Return the service's input; `id` is read-only (ignored), an empty home_label is derived."""
+    payload.pop("id", None)
     contact = payload.pop("contact") or {}
     email, phone = contact.get("email") or "", contact.get("phone") or ""
-    return ExpertInput(**payload, contact_email=email, contact_phone=phone)
+    home_label = payload.pop("home_label") or None
+    return ExpertInput(**payload, home_label=home_label, contact_email=email, contact_phone=phone)
 
 
 def _password_entered(user: User, password: str | None) -> bool:

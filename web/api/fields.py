@@ -35,6 +35,19 @@ class WholeNumber(fields.Integer):
                                                   too_large="数が大きすぎます。"))
 
 
+class RealNumber(fields.Float):
+    """A finite JSON number (integer or decimal); strings, booleans, NaN and overflowing numbers are refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_nan=False, **_japanese(kwargs, invalid="数値（例: 43.06）で指定してください。文字列は使えません。",
+                                                      special="有限の数値で指定してください。", too_large="数が大きすぎます。"))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-any-return]
+
+
 class QueryNumber(fields.Integer):
     """An integer query parameter (query strings are text, so this one is not strict)."""
 

@@ -15,6 +15,7 @@ from web.api.fields import (
     Items,
     Object,
     QueryNumber,
+    RealNumber,
     SortedList,
     StrictSchema,
     Text,
@@ -69,7 +70,8 @@ class IssueSchema(Schema):
     body = fields.String()
     goal = fields.String()
     constraints = fields.String()
-    budget_deadline = fields.String()
+    budget_deadline = fields.String(metadata={"description": "予算（自由記述。項目名は互換のため budget_deadline のまま）"})
+    deadline = fields.Date(allow_none=True, metadata={"description": "期限（西暦の年-月-日）。なければ null"})
     counterpart = fields.String()
     sector = fields.String(metadata=_enum(SECTORS, "分野"))
     stage = fields.String(metadata=_enum(STAGES, "DXの段階"))
@@ -87,7 +89,11 @@ class IssuePatchSchema(StrictSchema):
     body = Text(metadata={"description": "現状と困っていること（20〜4000文字）"})
     goal = Text(metadata={"description": "目指す姿（2000文字以内）"})
     constraints = Text(metadata={"description": "制約・前提（2000文字以内）"})
-    budget_deadline = Text(metadata={"description": "予算と期限（200文字以内）"})
+    budget_deadline = Text(metadata={"description": "予算（自由記述、200文字以内）。期限は deadline で指定します"})
+    deadline = Text(allow_none=True, metadata={
+        "format": "date", "example": "2027-03-31",
+        "description": "期限（西暦の年-月-日、例: 2027-03-31）。今日から10年以内の実在する日付。null または空文字で期限なし。"
+                       "すでに過ぎた期限は、保存済みの値のままなら残せます"})
     counterpart = Text(metadata={"description": "庁内の担当（200文字以内）"})
     sector = Text(metadata=_enum(SECTORS, "分野"))
     stage = Text(metadata=_enum(STAGES, "DXの段階"))
@@ -214,16 +220,31 @@ class ContactInputSchema(StrictSchema):
     phone = Text(allow_none=True, metadata={"example": "011-123-4567"})
 
 
-class ExpertPutSchema(StrictSchema):
-    """The whole own profile (PUT replaces it; omitted optional lists become empty)."""
+_COORDINATE = "。lat と lon は組で指定します。省略または null のときは、活動拠点が変わらなければ今の値を保ち、変われば市区町村（分からなければ都道府県庁）の位置になります"
 
+
+class ExpertPutSchema(StrictSchema):
+    """The whole own profile (PUT replaces it; omitted optional lists become empty).
+
+    The body of GET /experts/me can be sent back as it is: `id` is read-only and ignored, `contact_consent`
+    is the expert's own choice (changing it is recorded with time and notice version).
+    """
+
+    id = WholeNumber(allow_none=True, load_default=None, metadata={
+        "readOnly": True, "description": "読み取り専用。送っても無視されます（GET の結果をそのまま PUT できるように受け付けます）"})
     display_name = Text(**required("表示名", "display_name"), metadata={"description": "60文字以内"})
     roles = Items(Text(metadata=_enum(ROLES, "役割")), **required("役割", "roles"))
     sectors = Items(Text(metadata=_enum(SECTORS, "分野")), **required("得意な分野", "sectors"))
     modes = Items(Text(metadata=_enum(MODES, "形態")), **required("対応できる形態", "modes"))
     bio = Text(**required("自己紹介・経歴", "bio"), metadata={"description": "30〜3000文字"})
     prefecture_code = Text(**required("活動拠点の都道府県", "prefecture_code"), metadata=PREFECTURE_CODE)
-    home_label = Text(**required("活動拠点（市区町村）", "home_label"), metadata={"description": "60文字以内"})
+    home_label = Text(allow_none=True, load_default=None, metadata={
+        "description": "活動拠点（市区町村、60文字以内）。省略・null・空文字のときは、lat/lon に最も近い都道府県内の市区町村名"
+                       "（lat/lon もなければ都道府県名）になります"})
+    lat = RealNumber(allow_none=True, load_default=None, metadata={
+        "minimum": 20, "maximum": 46, "description": "活動拠点の緯度（世界測地系、度。日本国内）" + _COORDINATE})
+    lon = RealNumber(allow_none=True, load_default=None, metadata={
+        "minimum": 122, "maximum": 154, "description": "活動拠点の経度（世界測地系、度。日本国内）" + _COORDINATE})
     travel_range = Text(**required("出張できる範囲", "travel_range"), metadata=_enum(TRAVEL_RANGES, "出張できる範囲"))
     monthly_capacity = WholeNumber(load_default=1, metadata={"minimum": 0, "maximum": 10})
     skills = Items(Text(), load_default=list, metadata={"description": "20件まで、各40文字以内"})

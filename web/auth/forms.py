@@ -1,6 +1,8 @@
 """Auth forms."""
 from __future__ import annotations
 
+import unicodedata
+
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
@@ -11,11 +13,16 @@ def strip_text(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
+def fold_email(value: str | None) -> str | None:
+    """Trim a typed address and make full-width characters half-width (ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ → taro@example.jp)."""
+    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
+
+
 def email_field(autocomplete: str = "email") -> EmailField:
     """Return the email field every account form uses (trimmed, checked, Japanese messages)."""
     return EmailField(
         "メールアドレス",
-        filters=[strip_text],
+        filters=[fold_email],
         render_kw={"autocomplete": autocomplete},
         validators=[
             DataRequired("メールアドレスを入力してください。"),

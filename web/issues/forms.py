@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    Field,
     RadioField,
     SelectChoice,
     SelectField,
@@ -14,10 +16,11 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.utils import unset_value
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from web.codes import MENUS, MODES, ROLES, SECTORS, STAGES
-from web.services.issue_intake import IssueInput, suggested_roles
+from web.services.issue_intake import DateParts, IssueInput, suggested_roles
 
 
 def _choices(pairs: Mapping[str, str] | Iterable[tuple[str, str]]) -> list[SelectChoice]:
@@ -52,6 +55,31 @@ class MultiCheckboxField(SelectMultipleField):
         super().__init__(label, choices=choices, validate_choice=False, **kwargs)
 
 
+class DatePartsField(Field):
+    """A date typed into three inputs, 年・月・日 (the DADS date pattern); the service decides what is valid.
+
+    The inputs are named ``<name>-year``, ``<name>-month`` and ``<name>-day``; ``data`` is a DateParts of
+    the typed text, so a wrong entry is shown back as it was typed. The macro date_field renders it.
+    """
+
+    PARTS = ("year", "month", "day")
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        self.process_errors = []
+        self.object_data = None if data is unset_value else data
+        if formdata is not None and any(self.part_name(part) in formdata for part in self.PARTS):
+            self.data = DateParts(*(formdata.get(self.part_name(part), "") for part in self.PARTS))
+        elif isinstance(self.object_data, date):
+            day = self.object_data
+            self.data = DateParts(str(day.year), str(day.month), str(day.day))
+        else:
+            self.data = DateParts()
+        self.raw_data = list(self.data)
+
+    def part_name(self, part: str) -> str:
+        return f"{self.name}-{part}"
+
+
 class IssueForm(FlaskForm):
     """The 課題キャンバス and the support wanted; the service decides what is valid."""
 
@@ -60,7 +88,8 @@ class IssueForm(FlaskForm):
     body = TextAreaField("現状と困っていること", render_kw={"rows": 8})
     goal = TextAreaField("目指す姿", render_kw={"rows": 5})
     constraints = TextAreaField("制約・前提", render_kw={"rows": 4})
-    budget_deadline = StringField("予算と期限")
+    budget_deadline = StringField("予算")
+    deadline = DatePartsField("期限")
     counterpart = StringField("庁内の担当")
     sector = SelectField("分野", choices=_choices([("", "選んでください"), *SECTORS.items()]), validate_choice=False)
     stage = RadioField("DXの段階", choices=_stage_choices(), validate_choice=False)
@@ -90,6 +119,7 @@ class IssueForm(FlaskForm):
         return IssueInput(
             title=self.title.data or "", body=self.body.data or "", goal=self.goal.data or "",
             constraints=self.constraints.data or "", budget_deadline=self.budget_deadline.data or "",
+            deadline=self.deadline.data,
             counterpart=self.counterpart.data or "", sector=self.sector.data or "",
             stage=self.stage.data or "",
             wanted_roles=list(self.wanted_roles.data or []), menu=self.menu.data or "",
@@ -115,6 +145,7 @@ def issue_form_data(data: IssueInput) -> dict[str, object]:
     return {
         "municipality_code": data.municipality_code or "", "title": data.title, "body": data.body,
         "goal": data.goal, "constraints": data.constraints, "budget_deadline": data.budget_deadline,
+        "deadline": data.deadline,
         "counterpart": data.counterpart, "sector": data.sector, "stage": data.stage or None,
         "wanted_roles": list(data.wanted_roles), "menu": data.menu, "mode": data.mode,
         "months": str(data.months), "co_municipality_codes": list(data.co_municipality_codes),

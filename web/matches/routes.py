@@ -54,14 +54,15 @@ def _filters() -> matching.CandidateFilters:
 def candidates(issue_id: int) -> str:
     issue = _staff_issue(issue_id)
     filters = _filters()
+    # The shortlist and the coordinators' exclusions (with reasons) are shown whatever the ranking says.
+    context = {"issue": issue, "filters": filters, "form": EmptyForm(), "curation_form": CurationForm(),
+               "shortlist": matching.shortlist(issue), "exclusions": matching.exclusions(issue)}
     try:
         views = matching.rank_candidates(issue, limit=20, filters=filters,
                                          include_excluded=current_user.role == "coordinator")
     except ServiceError as error:
-        return render_template("matches/candidates.html", issue=issue, views=[], filters=filters,
-                               notice=str(error), form=EmptyForm(), curation_form=CurationForm())
-    return render_template("matches/candidates.html", issue=issue, views=views, filters=filters, notice=None,
-                           form=EmptyForm(), curation_form=CurationForm(), today=date.today())
+        return render_template("matches/candidates.html", views=[], notice=str(error), **context)
+    return render_template("matches/candidates.html", views=views, notice=None, today=date.today(), **context)
 
 
 @bp.route("/issues/<int:issue_id>/shortlist/<int:expert_id>", methods=["POST"])

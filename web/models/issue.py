@@ -1,9 +1,9 @@
 """Issues (課題) posted by municipalities, with their enforced status lifecycle."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -71,7 +71,9 @@ class Issue(Base):
     # 課題キャンバス: the parts of the guided form besides the situation (body).
     goal: Mapped[str] = mapped_column(Text, default="", server_default="")
     constraints: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # 予算 (free text; the column keeps its first name, budget_deadline, which the API also still uses).
     budget_deadline: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    deadline: Mapped[date | None] = mapped_column(Date)  # 期限: a real date, entered as 年/月/日
     counterpart: Mapped[str] = mapped_column(String(200), default="", server_default="")
     sector: Mapped[str] = mapped_column(String(30))
     stage: Mapped[str] = mapped_column(String(20))

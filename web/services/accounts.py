@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from typing import Any, cast
 
 from flask import current_app
@@ -26,7 +27,8 @@ COMMON_PASSWORDS = frozenset({
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """Return the address as stored: full-width characters made half-width (NFKC), trimmed, lower case."""
+    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def _ip_tag(ip: str | None) -> str | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import exists, select
 
+from matcher.geo import haversine_km
 from web.codes import MODES, ROLES, SECTORS, TRAVEL_RANGES
 from web.extensions import db
 from web.models import Engagement, ExpertProfile, Issue, IssueCoOwner, Municipality, Prefecture, User
@@ -21,6 +22,18 @@ from web.transaction import insert
 PRIVACY_NOTICE_VERSION = "2026-11"
 MAX_TAGS, TAG_MAX_LEN, MAX_CERTIFICATIONS = 20, 40, 10
 _PHONE = re.compile(r"0\d{1,4}-?\d{1,4}-?\d{3,4}")
+# Dashes people type in phone numbers (minus, hyphens, en/em dashes, 長音符), all read as "-" after NFKC.
+_DASHES = str.maketrans(dict.fromkeys("\u2212\u2010\u2011\u2012\u2013\u2014\u2015\u30fc\uff0d", "-"))
+
+
+def normalise_phone(value: str | None) -> str:
+    """Return a typed phone number in half-width digits and "-" (０１５４−２２−１２３４ → 0154-22-1234)."""
+    return unicodedata.normalize("NFKC", value or "").translate(_DASHES).strip()
+
+
+def normalise_typed_email(value: str | None) -> str:
+    """Return a typed e-mail address in half-width characters, trimmed (ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ → taro@example.jp)."""
+    return unicodedata.normalize("NFKC", value or "").strip()
 
 
 @dataclass
@@ -33,7 +46,11 @@ class ExpertInput:
     sectors: list[str] = field(default_factory=list)
     bio: str = ""
     prefecture_code: str = ""
-    home_label: str = ""
+    #: None (API only): derive it from lat/lon (nearest town of the prefecture) or from the prefecture.
+    home_label: str | None = ""
+    #: Both or neither; None: derived from the home town (or kept while the home town stays the same).
+    lat: object = None
+    lon: object = None
     travel_range: str = ""
     modes: list[str] = field(default_factory=list)
     monthly_capacity: object = 1
@@ -64,8 +81,8 @@ def _check_tags(c: Checker, name: str, label: str, values: list[str], limit: int
 
 
 def _check_contact(c: Checker, data: ExpertInput) -> tuple[str | None, str | None]:
-    email = (data.contact_email or "").strip()
-    phone = unicodedata.normalize("NFKC", data.contact_phone or "").strip().replace("ー", "-")
+    email = normalise_typed_email(data.contact_email)
+    phone = normalise_phone(data.contact_phone)
     if email:
         try:
             email = validate_email(email, check_deliverability=False).normalized
@@ -76,6 +93,30 @@ def _check_contact(c: Checker, data: ExpertInput) -> tuple[str | None, str | Non
     if data.contact_consent and not (email or phone):
         c.add("contact_consent", "連絡先を公開するには、メールアドレスか電話番号を入力してください。")
     return email or None, phone or None
+
+
+#: The ranges of the DB CHECKs lat_in_japan / lon_in_japan (degrees, WGS 84).
+LAT_RANGE, LON_RANGE = (20.0, 46.0), (122.0, 154.0)
+
+
+def _coordinate(c: Checker, name: str, label: str, value: object, bounds: tuple[float, float]) -> float | None:
+    low, high = bounds
+    if value is None:
+        return None
+    # The range test also refuses NaN and infinities, and never converts a huge integer to float.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        c.add(name, f"{label}（{name}）は日本国内の値として、{low:g}から{high:g}までの数値（度）で指定してください。")
+        return None
+    return float(value)
+
+
+def _check_coordinates(c: Checker, data: ExpertInput) -> tuple[float | None, float | None]:
+    lat = _coordinate(c, "lat", "緯度", data.lat, LAT_RANGE)
+    lon = _coordinate(c, "lon", "経度", data.lon, LON_RANGE)
+    if (data.lat is None) != (data.lon is None):
+        missing = "lat" if data.lat is None else "lon"
+        c.add(missing, "緯度（lat）と経度（lon）は両方指定するか、両方省略してください。")
+    return (lat, lon) if lat is not None and lon is not None else (None, None)
 
 
 def validate_profile(data: ExpertInput) -> dict[str, object]:
@@ -90,7 +131,8 @@ def validate_profile(data: ExpertInput) -> dict[str, object]:
         "certifications": _check_tags(c, "certifications", "資格", data.certifications, MAX_CERTIFICATIONS),
         "bio": c.text("bio", "自己紹介・経歴", data.bio, min_len=30, max_len=3000),
         "prefecture_code": data.prefecture_code,
-        "home_label": c.text("home_label", "活動拠点（市区町村）", data.home_label, max_len=60),
+        "home_label": None if data.home_label is None else c.text(
+            "home_label", "活動拠点（市区町村）", data.home_label, max_len=60),
         "travel_range": c.choice("travel_range", "出張できる範囲", data.travel_range, TRAVEL_RANGES),
         "monthly_capacity": c.integer("monthly_capacity", "1か月に対応できる回数", data.monthly_capacity, 0, 10),
     }
@@ -99,6 +141,7 @@ def validate_profile(data: ExpertInput) -> dict[str, object]:
     if values["travel_range"] == "none" and set(values["modes"]) & {"onsite", "hybrid"}:  # type: ignore[arg-type]
         c.add("modes", "「出張不可」の場合は、現地訪問・ハイブリッドを選べません。オンラインのみを選ぶか、出張できる範囲を変えてください。")
     values["contact_email"], values["contact_phone"] = _check_contact(c, data)
+    values["lat"], values["lon"] = _check_coordinates(c, data)
     c.raise_if_any()
     return values
 
@@ -112,6 +155,28 @@ def _locate(prefecture_code: str, home_label: str) -> tuple[float | None, float 
         return town.lat, town.lon
     prefecture = db.session.get(Prefecture, prefecture_code)
     return (prefecture.lat, prefecture.lon) if prefecture else (None, None)
+
+
+def _derived_home_label(prefecture_code: str, lat: float | None, lon: float | None) -> str:
+    """Return the name of the prefecture's town nearest to (lat, lon), or the prefecture's name."""
+    prefecture = db.session.get(Prefecture, prefecture_code)
+    name = prefecture.name if prefecture else ""
+    if lat is None or lon is None:
+        return name
+    towns = db.session.execute(select(Municipality.name, Municipality.lat, Municipality.lon).where(
+        Municipality.prefecture_code == prefecture_code, Municipality.lat.is_not(None),
+        Municipality.lon.is_not(None))).all()
+    if not towns:
+        return name
+    return str(min(towns, key=lambda town: (haversine_km((lat, lon), (town.lat, town.lon)), town.name)).name)
+
+
+def _place(profile: ExpertProfile, lat: float | None, lon: float | None, moved: bool) -> None:
+    """Keep given coordinates; else keep the current ones while the home town stays, else locate the town."""
+    if lat is not None and lon is not None:
+        profile.lat, profile.lon = lat, lon
+    elif moved or profile.lat is None or profile.lon is None:
+        profile.lat, profile.lon = _locate(profile.prefecture_code, profile.home_label)
 
 
 def get_own_profile(user: User) -> ExpertProfile | None:
@@ -154,6 +219,10 @@ def save_profile(user: User, data: ExpertInput, *, may_change_contact: bool = Tr
         (profile.contact_email, profile.contact_phone) != (values["contact_email"], values["contact_phone"])
     ):
         raise InvalidInput({"current_password": [REAUTH_FOR_CONTACT]})
+    lat, lon = values.pop("lat"), values.pop("lon")
+    if values["home_label"] is None:
+        values["home_label"] = _derived_home_label(str(values["prefecture_code"]), lat, lon)  # type: ignore[arg-type]
+    moved = created or (profile.prefecture_code, profile.home_label) != (values["prefecture_code"], values["home_label"])
     for name in ("roles", "sectors", "modes"):
         chosen = set(values.pop(name))  # type: ignore[call-overload]
         current = getattr(profile, name)
@@ -161,7 +230,7 @@ def save_profile(user: User, data: ExpertInput, *, may_change_contact: bool = Tr
         current.update(chosen)
     for name, value in values.items():
         setattr(profile, name, value)
-    profile.lat, profile.lon = _locate(profile.prefecture_code, profile.home_label)
+    _place(profile, lat, lon, moved)
     if profile.contact_consent_version is None or profile.contact_consent != data.contact_consent:
         profile.record_contact_consent(bool(data.contact_consent), PRIVACY_NOTICE_VERSION)
     profile.last_confirmed_at = utcnow()

@@ -1,11 +1,16 @@
 """Issue intake: officers (and their coordinators) create, edit, publish and withdraw issues."""
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import delete, select
 
 from web.codes import MENUS, MODES, ROLES, SECTORS, STAGES
+from web.dates import format_date, today_jst
 from web.extensions import db
 from web.models import IllegalTransition, Issue, IssueCoOwner, IssueRole, Municipality, User
 from web.services import audit
@@ -15,6 +20,16 @@ from web.transaction import insert
 
 TITLE_MAX, BODY_MAX, CANVAS_MAX, SHORT_MAX, MAX_CO_OWNERS = 80, 4000, 2000, 200, 10
 EARLY_STAGES = frozenset({"issue_definition", "business_model"})
+DEADLINE_YEARS_AHEAD = 10
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class DateParts(NamedTuple):
+    """A date as typed into the three inputs 年・月・日 (any may be empty or wrong; the service decides)."""
+
+    year: str = ""
+    month: str = ""
+    day: str = ""
 
 
 @dataclass
@@ -31,7 +46,9 @@ class IssueInput:
     months: object = 6
     goal: str = ""
     constraints: str = ""
-    budget_deadline: str = ""
+    budget_deadline: str = ""  # 予算 (free text; the name is the column's first one)
+    #: 期限: a date, the API's "YYYY-MM-DD" text, the form's 年・月・日, or None/"" for none.
+    deadline: date | str | DateParts | None = None
     counterpart: str = ""
     co_municipality_codes: list[str] = field(default_factory=list)
     municipality_code: str | None = None
@@ -77,10 +94,57 @@ def _check_co_owners(owner_code: str, codes: list[str], checker: Checker) -> lis
     return codes
 
 
-def validate_issue(user: User, data: IssueInput, owner: str | None = None) -> dict[str, object]:
+def _deadline_parts(checker: Checker, value: str | DateParts) -> DateParts | None:
+    """Return the three parts as ASCII digits (full-width digits accepted), or None after adding the error."""
+    if isinstance(value, str):  # the API: an ISO 8601 calendar date
+        if not _ISO_DATE.fullmatch(value):
+            checker.add("deadline", "期限（deadline）は「2027-03-31」のように、西暦の年-月-日で指定してください。")
+            return None
+        return DateParts(*value.split("-"))
+    parts = DateParts(*(unicodedata.normalize("NFKC", part or "").strip() for part in value))
+    if not all(parts):
+        checker.add("deadline", "期限は年・月・日をすべて入力してください。期限がない場合は、3つとも空欄にしてください。")
+        return None
+    if not all(part.isascii() and part.isdigit() for part in parts) or len(parts.year) != 4 \
+            or len(parts.month) > 2 or len(parts.day) > 2:
+        checker.add("deadline", "期限は、年を西暦の4桁、月と日を1〜2桁の数字で入力してください。例）2027年3月31日")
+        return None
+    return parts
+
+
+def _check_deadline(checker: Checker, value: date | str | DateParts | None, saved: date | None) -> date | None:
+    """Return the deadline as a date (None for none): a real day, from today to 10 years ahead.
+
+    A saved deadline that has passed since may stay as it is, so an old issue can still be edited.
+    """
+    if value is None or value == "" or (isinstance(value, DateParts) and not "".join(value).strip()):
+        return None
+    if isinstance(value, date):
+        deadline = value
+    else:
+        parts = _deadline_parts(checker, value)
+        if parts is None:
+            return None
+        try:
+            deadline = date(int(parts.year), int(parts.month), int(parts.day))
+        except ValueError:
+            checker.add("deadline", f"期限の{int(parts.year)}年{int(parts.month)}月{int(parts.day)}日は存在しない日付です。"
+                                    "月は1〜12、日はその月にある日で入力してください。")
+            return None
+    today = today_jst()
+    if deadline < today and deadline != saved:
+        checker.add("deadline", f"期限には今日（{format_date(today)}）以降の日付を入力してください。")
+    elif deadline.year > today.year + DEADLINE_YEARS_AHEAD:
+        checker.add("deadline", f"期限は{DEADLINE_YEARS_AHEAD}年以内の日付を入力してください。")
+    return deadline
+
+
+def validate_issue(user: User, data: IssueInput, owner: str | None = None, *,
+                   saved_deadline: date | None = None) -> dict[str, object]:
     """Return clean column values for an issue, or raise InvalidInput with every problem at once.
 
     `owner` is the owning municipality of an existing issue; for a new one it comes from the user.
+    `saved_deadline` is the existing issue's deadline, which may stay even if it has passed.
     """
     c = Checker()
     if owner is None:
@@ -91,8 +155,9 @@ def validate_issue(user: User, data: IssueInput, owner: str | None = None) -> di
         "body": c.text("body", "現状と困っていること", data.body, min_len=20, max_len=BODY_MAX),
         "goal": c.text("goal", "目指す姿", data.goal, required=False, max_len=CANVAS_MAX),
         "constraints": c.text("constraints", "制約・前提", data.constraints, required=False, max_len=CANVAS_MAX),
-        "budget_deadline": c.text("budget_deadline", "予算と期限", data.budget_deadline, required=False,
+        "budget_deadline": c.text("budget_deadline", "予算", data.budget_deadline, required=False,
                                   max_len=SHORT_MAX),
+        "deadline": _check_deadline(c, data.deadline, saved_deadline),
         "counterpart": c.text("counterpart", "庁内の担当", data.counterpart, required=False, max_len=SHORT_MAX),
         "sector": c.choice("sector", "分野", data.sector, SECTORS),
         "stage": c.choice("stage", "DXの段階", data.stage, STAGES),
@@ -163,7 +228,7 @@ def update_issue(user: User, issue: Issue, data: IssueInput) -> Issue:
     lock_issue(issue)
     if issue.status not in EDITABLE_STATUSES:
         raise ServiceError(f"「{issue.status_label}」の課題は編集できません。")
-    values = validate_issue(user, data, owner=issue.municipality_code)
+    values = validate_issue(user, data, owner=issue.municipality_code, saved_deadline=issue.deadline)
     roles, co_owners = _apply(issue, values)
     _replace_rows(issue, IssueRole, "role", roles)
     _replace_rows(issue, IssueCoOwner, "municipality_code", co_owners)
@@ -197,12 +262,12 @@ def issue_input_from(issue: Issue) -> IssueInput:
         title=issue.title, body=issue.body, sector=issue.sector, stage=issue.stage,
         wanted_roles=sorted(issue.wanted_roles), menu=issue.menu, mode=issue.mode, months=issue.months,
         goal=issue.goal, constraints=issue.constraints, budget_deadline=issue.budget_deadline,
-        counterpart=issue.counterpart, co_municipality_codes=sorted(issue.co_municipality_codes),
+        deadline=issue.deadline, counterpart=issue.counterpart, co_municipality_codes=sorted(issue.co_municipality_codes),
         municipality_code=issue.municipality_code,
     )
 
 
 __all__ = [
-    "IssueInput", "InvalidInput", "change_issue_status", "create_issue", "issue_input_from", "suggested_roles",
+    "DateParts", "IssueInput", "InvalidInput", "change_issue_status", "create_issue", "issue_input_from", "suggested_roles",
     "update_issue", "validate_issue",
 ]

@@ -362,6 +362,32 @@ def _views(issue_id: int, ranked: Sequence[Candidate], remaining: dict[str, int]
     ]
 
 
+@dataclass(frozen=True)
+class ShortlistItem:
+    """An expert on an issue's shortlist, with the coordinator's exclusion of them for it (if any)."""
+
+    expert: ExpertProfile
+    exclusion: CandidateCuration | None
+
+
+def exclusions(issue: Issue) -> list[CandidateCuration]:
+    """Return the coordinators' exclusions for an issue, newest first: the reason is promised to the town."""
+    query = (select(CandidateCuration).where(CandidateCuration.issue_id == issue.id,
+                                             CandidateCuration.action == "exclude")
+             .options(selectinload(CandidateCuration.expert), selectinload(CandidateCuration.curated_by))
+             .order_by(CandidateCuration.created_at.desc(), CandidateCuration.expert_id))
+    return list(db.session.scalars(query))
+
+
+def shortlist(issue: Issue) -> list[ShortlistItem]:
+    """Return every expert on the issue's shortlist in the order added, ranked or not, excluded or not."""
+    excluded = {c.expert_id: c for c in exclusions(issue)}
+    entries = db.session.scalars(select(ShortlistEntry).where(ShortlistEntry.issue_id == issue.id)
+                                 .options(selectinload(ShortlistEntry.expert))
+                                 .order_by(ShortlistEntry.created_at, ShortlistEntry.expert_id))
+    return [ShortlistItem(entry.expert, excluded.get(entry.expert_id)) for entry in entries]
+
+
 # ---------------------------------------------------------------- issues for an expert
 
 

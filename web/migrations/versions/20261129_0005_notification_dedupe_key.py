@@ -1,7 +1,7 @@
 """notification dedupe key: one joint suggestion reaches each officer once
 
 Revision ID: 20261129_0005
-Revises: 20261129_0003
+Revises: 20261129_0004
 Create Date: 2026-11-29
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '20261129_0005'
-down_revision = '20261129_0003'
+down_revision = '20261129_0004'
 branch_labels = None
 depends_on = None
 
