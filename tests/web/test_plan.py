@@ -26,9 +26,9 @@ def desk(make_user, make_issue, make_expert, auth):
     return {"drone": drone, "clerk": clerk, "issue": issue, "coordinator": coordinator}
 
 
-def _curate(desk, expert, action="pin", reason="面談して適任と判断"):
+def _curate(desk, expert, action="pin", reason="面談して適任と判断", origin="manual"):
     db.session.add(CandidateCuration(issue_id=desk["issue"].id, expert_id=expert.id, action=action, reason=reason,
-                                     curated_by_id=desk["coordinator"].id))
+                                     origin=origin, curated_by_id=desk["coordinator"].id))
     db.session.commit()
 
 
@@ -86,12 +86,23 @@ def test_accepting_the_plan_twice_leaves_one_pin(desk, client):
 
 
 def test_accepting_another_expert_replaces_the_earlier_plan_pin_with_the_reason_recorded(desk, client):
-    _curate(desk, desk["drone"], reason="2026年4月の月次提案で採用")
+    _curate(desk, desk["drone"], reason="2026年4月の月次提案で採用", origin="plan")
     _accept(client, desk, desk["clerk"])
     assert _pins(desk) == [desk["clerk"].id]
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "candidate_cleared")).one()
     assert event.detail["expert_id"] == desk["drone"].id and event.detail["replaced_by"] == desk["clerk"].id
     assert "別の人材を採用" in event.detail["reason"]
+
+
+def test_a_hand_set_pin_whose_reason_reads_like_a_plan_pin_is_still_kept(desk, client):
+    _curate(desk, desk["drone"], reason="2026年4月の月次提案で採用")
+    _accept(client, desk, desk["clerk"])
+    assert _pins(desk) == [desk["drone"].id]
+
+
+def test_accepting_the_plan_marks_its_pin_as_a_plan_pin(desk, client):
+    _accept(client, desk, desk["drone"])
+    assert db.session.scalars(select(CandidateCuration.origin)).all() == ["plan"]
 
 
 def test_accepting_the_plan_never_overwrites_a_hand_set_pin(desk, client):

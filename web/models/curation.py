@@ -11,6 +11,8 @@ from web.models.expert import ExpertProfile
 from web.models.user import User
 
 CURATION_ACTIONS = {"pin": "優先（ピン留め）", "exclude": "除外"}
+# Who set it: a coordinator by hand, or accepting the monthly plan (a plan pin may be replaced by a later plan).
+CURATION_ORIGINS = {"manual": "手動", "plan": "月次提案"}
 
 
 class CandidateCuration(Base):
@@ -19,13 +21,16 @@ class CandidateCuration(Base):
     __tablename__ = "candidate_curation"
     __table_args__ = (
         check_in("action", CURATION_ACTIONS),
+        check_in("origin", CURATION_ORIGINS),
         CheckConstraint("length(reason) > 0", name="reason_given"),
+        CheckConstraint("origin = 'manual' OR action = 'pin'", name="plan_sets_pins_only"),
     )
 
     issue_id: Mapped[int] = mapped_column(ForeignKey("issue.id", ondelete="CASCADE"), primary_key=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("expert_profile.id", ondelete="CASCADE"), primary_key=True)
     action: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(10), default="manual", server_default="manual")
     curated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -27,7 +27,8 @@ def _expert(expert_id: int) -> ExpertProfile:
     return profile
 
 
-def curate(user: User, issue: Issue, expert_id: int, action: str, reason: str) -> CandidateCuration:
+def curate(user: User, issue: Issue, expert_id: int, action: str, reason: str,
+           origin: str = "manual") -> CandidateCuration:
     """Pin or exclude an expert for an issue; the reason is required and kept (also in the audit trail).
 
     One upsert (INSERT … ON CONFLICT DO UPDATE): the same decision made twice at once leaves one row and one
@@ -39,12 +40,13 @@ def curate(user: User, issue: Issue, expert_id: int, action: str, reason: str) -
     checker.raise_if_any()
     _expert(expert_id)
     new = insert(CandidateCuration).values(issue_id=issue.id, expert_id=expert_id, action=action, reason=reason,
-                                           curated_by_id=user.id)
+                                           origin=origin, curated_by_id=user.id)
     upsert = new.on_conflict_do_update(
         index_elements=[CandidateCuration.issue_id, CandidateCuration.expert_id],
-        set_={"action": new.excluded.action, "reason": new.excluded.reason,
+        set_={"action": new.excluded.action, "reason": new.excluded.reason, "origin": new.excluded.origin,
               "curated_by_id": new.excluded.curated_by_id},
-        where=or_(CandidateCuration.action != new.excluded.action, CandidateCuration.reason != new.excluded.reason),
+        where=or_(CandidateCuration.action != new.excluded.action, CandidateCuration.reason != new.excluded.reason,
+                  CandidateCuration.origin != new.excluded.origin),
     ).returning(CandidateCuration.issue_id)
     changed = db.session.execute(upsert).first() is not None
     curation = db.session.get_one(CandidateCuration, (issue.id, expert_id), populate_existing=True)
@@ -84,15 +86,13 @@ def toggle_shortlist(user: User, issue: Issue, expert_id: int, wanted: bool | No
     return wanted
 
 
-#: Reason kept on a pin set by accepting the monthly plan (``{month}`` e.g. 「2026年5月」); a pin with another
-#: reason was set by hand and is never replaced by the plan.
+#: Reason kept on a pin set by accepting the monthly plan (``{month}`` e.g. 「2026年5月」).
 PLAN_PIN_REASON = "{month}の月次提案で採用"
-_PLAN_PIN_SUFFIX = PLAN_PIN_REASON.removeprefix("{month}")
 
 
 def is_plan_pin(curation: CandidateCuration) -> bool:
-    """Whether this pin was set by accepting a monthly plan (not by hand)."""
-    return curation.action == "pin" and curation.reason.endswith(_PLAN_PIN_SUFFIX)
+    """Whether this pin was set by accepting a monthly plan (origin "plan"), not by hand."""
+    return curation.action == "pin" and curation.origin == "plan"
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def accept_plan(user: User, choices: Iterable[tuple[Issue, int]], month_label: s
         else:
             for old in pins:
                 _replace_plan_pin(user, issue, old, expert_id, month_label)
-            curate(user, issue, expert_id, "pin", reason)
+            curate(user, issue, expert_id, "pin", reason, origin="plan")
             pinned += 1
     return PlanAcceptance(pinned, unchanged, kept)
 
