@@ -70,6 +70,8 @@ class Config:
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "50 per hour")
     # If the limit storage (Redis) is down, serve without the per-IP limit rather than fail every request:
     # the per-account count lives in the database and still holds.
+    # Expert sign-ups per client IP (every attempt counts: each success creates an account).
+    RATELIMIT_SIGNUP = os.environ.get("RATELIMIT_SIGNUP", "10 per hour")
     RATELIMIT_SWALLOW_ERRORS = _env_bool("RATELIMIT_SWALLOW_ERRORS", True)
     # Per-account lock (services.login_throttle): after this many failures in a row, lock for
     # LOGIN_LOCK_MINUTES, doubling with each further failure up to LOGIN_LOCK_MAX_MINUTES.

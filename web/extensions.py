@@ -30,6 +30,11 @@ def password_attempt_limit() -> str:
     return str(current_app.config["RATELIMIT_LOGIN"])
 
 
+def signup_limit() -> str:
+    """The per-IP limit of expert sign-ups (RATELIMIT_SIGNUP, read per request)."""
+    return str(current_app.config["RATELIMIT_SIGNUP"])
+
+
 def _password_failed(response: Response) -> bool:
     return bool(g.get("password_failed"))
 

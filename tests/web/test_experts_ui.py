@@ -364,3 +364,9 @@ def test_a_wrong_password_saves_nothing_even_when_the_contact_details_stay_the_s
     assert _error_under(text, "current_password", "現在のパスワードが正しくありません。")
     db.session.refresh(expert)
     assert expert.monthly_capacity == 2
+
+
+def test_sign_up_limit_is_a_setting(make_app):
+    client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_SIGNUP="2 per hour").test_client()
+    codes = [client.post("/experts/signup", data={}).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]

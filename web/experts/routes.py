@@ -12,7 +12,7 @@ from web.auth.forms import EmptyForm
 from web.auth.session import mark_authenticated, recently_authenticated, start_session
 from web.experts import bp
 from web.experts.forms import DUPLICATE_EMAIL, ProfileForm, SignupForm, profile_form_data
-from web.extensions import db, limiter, password_attempt_limit
+from web.extensions import db, limiter, password_attempt_limit, signup_limit
 from web.models import ExpertProfile, Prefecture, User
 from web.services import accounts, experts
 from web.services.errors import Conflict, EmailTaken, NotFound, ServiceError
@@ -41,7 +41,7 @@ def _own_profile() -> ExpertProfile | None:
 
 
 @bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit("10 per hour", methods=["POST"])
+@limiter.limit(signup_limit, methods=["POST"])
 def signup() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
