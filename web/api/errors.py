@@ -17,7 +17,7 @@ from werkzeug.routing import RequestRedirect
 from web.extensions import db
 from web.services.errors import NotFound, ServiceError
 from web.services.matching import IndexNotReady
-from web.services.validation import InvalidInput
+from web.services.validation import UNSTORABLE, InvalidInput, find_unstorable
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,8 @@ API_PREFIX = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 60
 _LOGGED_DENIALS = frozenset({401, 403, 404})
+#: Request bodies nest at most this deep (ours need 3); a deeper document is refused before any parsing recursion.
+MAX_JSON_DEPTH = 32
 _LOCATIONS = frozenset({"json", "query", "querystring", "view_args", "path", "headers", "form"})
 
 TITLES = {
@@ -76,6 +78,58 @@ def problem(status: int, detail: str | None = None, *, errors: Mapping[str, list
     response.headers.update(headers or {})
     response.headers["Content-Language"] = "ja"
     return response
+
+
+def _json_depth(data: object) -> int:
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return deepest
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _expects_json_body() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    parameters = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(parameter.get("in") == "json" for parameter in parameters)
+
+
+def check_json_body() -> Response | None:
+    """The API's boundary for request bodies: refuse what the views could not read safely, before they parse it.
+
+    A body that is not JSON (also a chunked one, which has no Content-Length) is 415; a missing body where the
+    operation takes one is 400; JSON that cannot be decoded (syntax, nesting 50,000 deep, a 5,000-digit number,
+    NaN) or nests deeper than MAX_JSON_DEPTH is 400; NUL or a lone surrogate in any string or key is 422 naming it.
+    """
+    data = request.get_data(cache=True)
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if (data or chunked) and not request.is_json:
+        return problem(415)
+    if not data.strip():
+        return problem(400, "本文がありません。JSONオブジェクトで送ってください。") if _expects_json_body() else None
+    try:
+        body = json.loads(data, parse_constant=_refuse_constant)
+    except RecursionError:
+        return problem(400, f"JSONの入れ子が深すぎます。{MAX_JSON_DEPTH}段以内にしてください。")
+    except UnicodeDecodeError:
+        return problem(400, "本文をUTF-8のJSONで送ってください。")
+    except ValueError:  # a syntax error, NaN/Infinity, or an integer longer than Python reads (4,300 digits)
+        return problem(400, "本文を正しいJSONで送ってください（数値は4300桁まで、NaN・Infinityは使えません）。")
+    if _json_depth(body) > MAX_JSON_DEPTH:
+        return problem(400, f"JSONの入れ子が深すぎます。{MAX_JSON_DEPTH}段以内にしてください。")
+    unstorable = find_unstorable(body)
+    if unstorable:
+        message = UNSTORABLE.format(label="この項目")
+        return problem(422, errors={path: [message] for path in unstorable})
+    return None
 
 
 def flatten_errors(messages: object, prefix: str = "") -> dict[str, list[str]]:

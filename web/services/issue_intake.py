@@ -82,6 +82,7 @@ def validate_issue(user: User, data: IssueInput, owner: str | None = None) -> di
     `owner` is the owning municipality of an existing issue; for a new one it comes from the user.
     """
     c = Checker()
+    data = c.screen(data)  # NUL / lone surrogates in any text or code field: refused, never looked up
     if owner is None:
         owner = _owner_code(user, data, c)
     values: dict[str, object] = {
