@@ -260,3 +260,26 @@ def test_a_bad_profile_edited_later_is_left_out_of_a_live_index(bad_row, client,
     db.session.commit()
     response = officer_api.get(path)
     assert response.status_code == 200 and response.get_json()["candidates"] == []
+
+
+# ---------------------------------------------------------------- the OpenAPI document says what is enforced
+
+
+def test_the_document_states_the_lengths_and_counts_the_services_enforce(app_ctx, client):
+    schemas = client.get(f"{BASE}/openapi.json").get_json()["components"]["schemas"]
+    create = schemas["IssueCreate"]["properties"]
+    assert (create["title"]["minLength"], create["title"]["maxLength"]) == (5, 80)
+    assert (create["body"]["minLength"], create["body"]["maxLength"]) == (20, 4000)
+    assert create["wanted_roles"]["minItems"] == 1 and schemas["IssuePatch"]["properties"]["wanted_roles"]["minItems"] == 1
+    assert create["co_municipality_codes"]["maxItems"] == 10
+    assert create["municipality_code"]["pattern"] == "^[0-9]{6}$"
+    assert schemas["TokenRequest"]["properties"]["email"]["pattern"] == "^[^\\u0000]*$"
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"municipality_code": ""}, "municipality_code"), ({"co_municipality_codes": [""]}, "co_municipality_codes.0"),
+    ({"co_municipality_codes": ["０１２０６８"]}, "co_municipality_codes.0"), ({"title": "短い"}, "title"),
+])
+def test_values_the_document_forbids_are_refused_not_ignored(officer_api, change, field):
+    body = assert_problem(officer_api.post("/issues", json=_issue_json(**change)), 422)
+    assert field in body["errors"] and _issue_count() == 0

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields
+import re
+
+from marshmallow import RAISE, Schema, ValidationError, fields
+from marshmallow.validate import Length, Validator
 
 COMMON_MESSAGES = {
     "required": "必須の項目です。",
@@ -21,10 +24,18 @@ def _japanese(kwargs: dict[str, Any], **messages: str) -> dict[str, Any]:
     return {**kwargs, "error_messages": {**COMMON_MESSAGES, **messages, **kwargs.get("error_messages", {})}}
 
 
+#: No string may hold NUL (the JSON boundary, web.api.errors.check_json_body, refuses it with 422 naming the
+#: field); the document says so on every text field that has no stricter pattern or enum of its own.
+NO_NUL = "^[^\\u0000]*$"
+
+
 class Text(fields.String):
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**_japanese(kwargs, invalid="文字列で指定してください。",
-                                     invalid_utf8="UTF-8の文字列で指定してください。"))
+        metadata = kwargs.pop("metadata", None) or {}
+        if "pattern" not in metadata and "enum" not in metadata:
+            metadata = {**metadata, "pattern": NO_NUL}
+        super().__init__(metadata=metadata, **_japanese(kwargs, invalid="文字列で指定してください。",
+                                                        invalid_utf8="UTF-8の文字列で指定してください。"))
 
 
 class WholeNumber(fields.Integer):
@@ -88,3 +99,51 @@ class StrictSchema(Schema):
 def required(label: str, field: str, **kwargs: Any) -> dict[str, Any]:
     """Return field kwargs that make it required, with a message naming the field."""
     return {"required": True, "error_messages": {"required": f"{label}（{field}）を指定してください。"}, **kwargs}
+
+
+def text_length(label: str, minimum: int | None = None, maximum: int | None = None) -> Length:
+    """Check a text's length in the schema, so the OpenAPI document says it (minLength/maxLength).
+
+    The messages are the services' (which check again after trimming): they name the field and the fix.
+    """
+    return _CountingLength(minimum, maximum, empty=f"{label}を入力してください。",
+                           short=f"{label}は{{min}}文字以上で入力してください（現在{{length}}文字）。",
+                           long=f"{label}は{{max}}文字以内で入力してください（現在{{length}}文字）。")
+
+
+def item_count(label: str, minimum: int | None = None, maximum: int | None = None) -> Length:
+    """Check a list's length in the schema (minItems/maxItems in the OpenAPI document)."""
+    return _CountingLength(minimum, maximum, empty=f"{label}を{{min}}つ以上選んでください。",
+                           short=f"{label}を{{min}}つ以上選んでください。",
+                           long=f"{label}は{{max}}件まで選べます（現在{{length}}件）。")
+
+
+class _CountingLength(Length):
+    """marshmallow's Length with a message per case, quoting the current length (never the value itself)."""
+
+    def __init__(self, minimum: int | None, maximum: int | None, *, empty: str, short: str, long: str) -> None:
+        super().__init__(min=minimum, max=maximum)
+        self.empty, self.short, self.long = empty, short, long
+
+    def _format_error(self, value: Any, message: str) -> str:
+        if self.max is not None and len(value) > self.max:
+            template = self.long
+        else:
+            template = self.empty if not value else self.short
+        return template.format(length=len(value), min=self.min, max=self.max)
+
+
+class Digits(Validator):
+    """Exactly `count` ASCII digits, as the pattern ^[0-9]{count}$ of the OpenAPI document says.
+
+    An empty string is refused too (the services would read it as "not given").
+    """
+
+    def __init__(self, count: int, error: str) -> None:
+        self.count, self.error = count, error
+        self._pattern = re.compile(f"[0-9]{{{count}}}")
+
+    def __call__(self, value: str) -> str:
+        if not self._pattern.fullmatch(value):
+            raise ValidationError(self.error)
+        return value

@@ -11,6 +11,7 @@ from marshmallow import Schema, fields
 from marshmallow.validate import OneOf, Range
 
 from web.api.fields import (
+    Digits,
     Flag,
     Items,
     Object,
@@ -19,13 +20,21 @@ from web.api.fields import (
     StrictSchema,
     Text,
     WholeNumber,
+    item_count,
     required,
+    text_length,
 )
 from web.codes import ISSUE_STATUSES, MENUS, MODES, ROLES, SECTORS, STAGES, TRAVEL_RANGES
 from web.models import ExpertProfile
+from web.services.issue_intake import BODY_MAX, BODY_MIN, CANVAS_MAX, MAX_CO_OWNERS, SHORT_MAX, TITLE_MAX, TITLE_MIN
 
-MUNICIPALITY_CODE = {"pattern": r"^\d{6}$", "description": "全国地方公共団体コード（6桁）", "example": "012106"}
-PREFECTURE_CODE = {"pattern": r"^\d{2}$", "description": "都道府県コード（JIS X 0401、2桁）", "example": "01"}
+MUNICIPALITY_CODE = {"pattern": "^[0-9]{6}$", "description": "全国地方公共団体コード（6桁）", "example": "012106"}
+PREFECTURE_CODE = {"pattern": "^[0-9]{2}$", "description": "都道府県コード（JIS X 0401、2桁）", "example": "01"}
+# What the request schemas check themselves, so the document states it (the services check it again).
+TOWN_CODE = Digits(6, "団体コードは半角数字6桁で指定してください（例: 012106）。")
+TITLE = text_length("課題名", TITLE_MIN, TITLE_MAX)
+BODY = text_length("現状と困っていること", BODY_MIN, BODY_MAX)
+WANTED_ROLES = item_count("求める人材の役割", minimum=1)
 
 
 def _enum(codes: Any, description: str) -> dict[str, Any]:
@@ -83,31 +92,36 @@ class IssueSchema(Schema):
 class IssuePatchSchema(StrictSchema):
     """The editable fields of an issue; in PATCH every field is optional and the rest stays as it is."""
 
-    title = Text(metadata={"description": "課題名（5〜80文字、HTMLタグ不可）"})
-    body = Text(metadata={"description": "現状と困っていること（20〜4000文字）"})
-    goal = Text(metadata={"description": "目指す姿（2000文字以内）"})
-    constraints = Text(metadata={"description": "制約・前提（2000文字以内）"})
+    title = Text(validate=TITLE, metadata={"description": "課題名（前後の空白を除いて5〜80文字、HTMLタグ不可）"})
+    body = Text(validate=BODY, metadata={"description": "現状と困っていること（前後の空白を除いて20〜4000文字）"})
+    goal = Text(validate=text_length("目指す姿", maximum=CANVAS_MAX), metadata={"description": "目指す姿"})
+    constraints = Text(validate=text_length("制約・前提", maximum=CANVAS_MAX), metadata={"description": "制約・前提"})
     budget_deadline = Text(metadata={"description": "予算と期限（200文字以内）"})
-    counterpart = Text(metadata={"description": "庁内の担当（200文字以内）"})
+    counterpart = Text(validate=text_length("庁内の担当", maximum=SHORT_MAX), metadata={"description": "庁内の担当"})
     sector = Text(metadata=_enum(SECTORS, "分野"))
     stage = Text(metadata=_enum(STAGES, "DXの段階"))
-    wanted_roles = Items(Text(metadata=_enum(ROLES, "役割")), metadata={"description": "求める人材の役割（1つ以上）"})
+    wanted_roles = Items(Text(metadata=_enum(ROLES, "役割")), validate=WANTED_ROLES,
+                         metadata={"description": "求める人材の役割（1つ以上）"})
     menu = Text(metadata=_enum(MENUS, "支援メニュー（spot は months=1）"))
     mode = Text(metadata=_enum(MODES, "支援の形態"))
     months = WholeNumber(metadata={"minimum": 1, "maximum": 12, "description": "支援期間（月数）。JSONの整数のみ"})
-    co_municipality_codes = Items(Text(metadata=MUNICIPALITY_CODE),
+    co_municipality_codes = Items(Text(validate=TOWN_CODE, metadata={**MUNICIPALITY_CODE, "example": "012068"}),
+                                  validate=item_count("共同で取り組む市町村", maximum=MAX_CO_OWNERS),
                                   metadata={"description": "共同で取り組む同じ都道府県の市町村（joint では必須）"})
 
 
 class IssueCreateSchema(IssuePatchSchema):
     """A new issue (created as a draft; publish it with POST /issues/{id}/publish)."""
 
-    title = Text(**required("課題名", "title"), metadata={"description": "課題名（5〜80文字、HTMLタグ不可）"})
-    body = Text(**required("現状と困っていること", "body"), metadata={"description": "20〜4000文字"})
+    title = Text(**required("課題名", "title"), validate=TITLE,
+                 metadata={"description": "課題名（前後の空白を除いて5〜80文字、HTMLタグ不可）"})
+    body = Text(**required("現状と困っていること", "body"), validate=BODY,
+                metadata={"description": "前後の空白を除いて20〜4000文字"})
     sector = Text(**required("分野", "sector"), metadata=_enum(SECTORS, "分野"))
     stage = Text(**required("DXの段階", "stage"), metadata=_enum(STAGES, "DXの段階"))
-    wanted_roles = Items(Text(metadata=_enum(ROLES, "役割")), **required("求める人材の役割", "wanted_roles"))
-    municipality_code = Text(metadata={
+    wanted_roles = Items(Text(metadata=_enum(ROLES, "役割")), **required("求める人材の役割", "wanted_roles"),
+                         validate=WANTED_ROLES)
+    municipality_code = Text(validate=TOWN_CODE, metadata={
         **MUNICIPALITY_CODE,
         "description": "課題を出す市町村。職員は省略可（自分の市町村のみ）、コーディネーターは必須（都道府県内の市町村）",
     })

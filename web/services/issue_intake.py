@@ -13,6 +13,7 @@ from web.services.errors import ServiceError
 from web.services.validation import Checker, InvalidInput
 
 TITLE_MAX, BODY_MAX, CANVAS_MAX, SHORT_MAX, MAX_CO_OWNERS = 80, 4000, 2000, 200, 10
+TITLE_MIN, BODY_MIN = 5, 20
 EARLY_STAGES = frozenset({"issue_definition", "business_model"})
 
 
@@ -87,8 +88,8 @@ def validate_issue(user: User, data: IssueInput, owner: str | None = None) -> di
         owner = _owner_code(user, data, c)
     values: dict[str, object] = {
         "municipality_code": owner,
-        "title": c.text("title", "課題名", data.title, min_len=5, max_len=TITLE_MAX),
-        "body": c.text("body", "現状と困っていること", data.body, min_len=20, max_len=BODY_MAX),
+        "title": c.text("title", "課題名", data.title, min_len=TITLE_MIN, max_len=TITLE_MAX),
+        "body": c.text("body", "現状と困っていること", data.body, min_len=BODY_MIN, max_len=BODY_MAX),
         "goal": c.text("goal", "目指す姿", data.goal, required=False, max_len=CANVAS_MAX),
         "constraints": c.text("constraints", "制約・前提", data.constraints, required=False, max_len=CANVAS_MAX),
         "budget_deadline": c.text("budget_deadline", "予算と期限", data.budget_deadline, required=False,
