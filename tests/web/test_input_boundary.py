@@ -2,8 +2,10 @@
 huge ids, header injection through `next`), and the matcher containing a row that slipped in before."""
 from __future__ import annotations
 
+import json
 import logging
 import secrets
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +15,7 @@ from tests.web.test_api import BASE, api_as, assert_problem
 from web.extensions import db
 from web.models import ExpertProfile, Issue
 from web.services.experts import ExpertInput, validate_profile
+from web.services.seeding import load_seed
 from web.services.validation import Checker, InvalidInput
 
 BODY = "紙の申請書が多く、窓口で住民を待たせている。職員も転記に追われている。"
@@ -283,3 +286,20 @@ def test_the_document_states_the_lengths_and_counts_the_services_enforce(app_ctx
 def test_values_the_document_forbids_are_refused_not_ignored(officer_api, change, field):
     body = assert_problem(officer_api.post("/issues", json=_issue_json(**change)), 422)
     assert field in body["errors"] and _issue_count() == 0
+
+
+# ---------------------------------------------------------------- the seed loader
+
+
+def test_the_seed_loader_refuses_a_lone_surrogate_naming_the_file_and_place(app_ctx, tmp_path):
+    seed = Path(__file__).resolve().parents[2] / "seed_data"
+    for source in seed.iterdir():
+        if source.is_file():
+            (tmp_path / source.name).write_bytes(source.read_bytes())
+    experts = json.loads((seed / "experts.json").read_text(encoding="utf-8"))
+    experts[1]["skills"] = [BAD_SKILL]
+    (tmp_path / "experts.json").write_text(json.dumps(experts), encoding="utf-8")  # ASCII: "\ud800" escaped
+    with pytest.raises(ValueError, match=r"experts.json: NUL or a lone surrogate at 1\.skills\.0"):
+        load_seed(tmp_path)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(ExpertProfile)) == 0
