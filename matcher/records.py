@@ -11,7 +11,6 @@ from . import vocabulary as voc
 from .exceptions import EmptyTextError, InvalidRecordError
 from .geo import check_lat_lon, normalize_prefecture
 
-
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

@@ -63,7 +63,7 @@ def _run(schema: Any, mode: Any, token: str, *, role: str) -> None:
         @SETTINGS
         def check(case: Any) -> None:
             excluded = []
-            if mode == GenerationMode.POSITIVE and operation.label == "PUT /api/v1/experts/me":
+            if mode == GenerationMode.POSITIVE and case.operation.label == "PUT /api/v1/experts/me":
                 # ExpertPutSchema's fields belong to the PUT-contract change of issue #8 (another branch); they do
                 # not document the profile's limits yet (bio 30-3000, roles/sectors/modes minItems 1 ...).
                 excluded = [positive_data_acceptance]

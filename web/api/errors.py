@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Response, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
@@ -92,11 +92,12 @@ def _json_depth(data: object) -> int:
     return deepest
 
 
-def _refuse_constant(name: str) -> None:
+def _refuse_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
 def _expects_json_body() -> bool:
+    # flask-smorest records each @bp.arguments(...) of a view in its _apidoc (also read through functools.wraps).
     view = current_app.view_functions.get(request.endpoint or "")
     parameters = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
     return any(parameter.get("in") == "json" for parameter in parameters)

@@ -5,12 +5,13 @@ whose messages name the field and the fix.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import re
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields
 from marshmallow.validate import Length, Validator
+
+from web.services.validation import CONTROL_CHARS, INVISIBLE_CHARS
 
 COMMON_MESSAGES = {
     "required": "必須の項目です。",
@@ -24,16 +25,39 @@ def _japanese(kwargs: dict[str, Any], **messages: str) -> dict[str, Any]:
     return {**kwargs, "error_messages": {**COMMON_MESSAGES, **messages, **kwargs.get("error_messages", {})}}
 
 
-#: No string may hold NUL (the JSON boundary, web.api.errors.check_json_body, refuses it with 422 naming the
-#: field); the document says so on every text field that has no stricter pattern or enum of its own.
-NO_NUL = "^[^\\u0000]*$"
+def _ecma_escaped(chars: str) -> str:
+    """Write a character class body with \\uXXXX escapes, the same in ECMA (JSON Schema) and Python regexes."""
+    return "".join(c if c == "-" else f"\\u{ord(c):04x}" for c in chars)
+
+
+_REFUSED = CONTROL_CHARS + INVISIBLE_CHARS
+#: A text without control or invisible characters (NUL included). The forms drop them silently; the API refuses
+#: them, so the length a client counts is the length the service checks.
+PLAIN_TEXT = f"^[^{_ecma_escaped(_REFUSED)}]*$"
+
+
+class PlainText(Validator):
+    """Refuse what PLAIN_TEXT excludes, so the document's pattern is what is enforced."""
+
+    error = "制御文字や見えない文字（ゼロ幅文字・文字の向きを変える制御文字）は使えません。取り除いてから送ってください。"
+    _pattern = re.compile(f"[^{_REFUSED}]*")
+
+    def __call__(self, value: str) -> str:
+        if not self._pattern.fullmatch(value):
+            raise ValidationError(self.error)
+        return value
 
 
 class Text(fields.String):
+    """A JSON string; without a pattern or enum of its own it must be plain text (PLAIN_TEXT)."""
+
     def __init__(self, **kwargs: Any) -> None:
         metadata = kwargs.pop("metadata", None) or {}
         if "pattern" not in metadata and "enum" not in metadata:
-            metadata = {**metadata, "pattern": NO_NUL}
+            metadata = {**metadata, "pattern": PLAIN_TEXT}
+            validate = kwargs.pop("validate", None)
+            kwargs["validate"] = [PlainText(), *([] if validate is None else
+                                                 validate if isinstance(validate, list) else [validate])]
         super().__init__(metadata=metadata, **_japanese(kwargs, invalid="文字列で指定してください。",
                                                         invalid_utf8="UTF-8の文字列で指定してください。"))
 

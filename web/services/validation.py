@@ -10,13 +10,16 @@ from typing import Any, TypeVar
 from web.services.errors import ServiceError
 
 _TAG = re.compile(r"<\s*/?\s*[A-Za-z!?][^>]*>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Control characters no text keeps (C0 except tab and newlines, and DEL): clean_text drops them, the API refuses them.
+CONTROL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+#: Characters that reorder or hide what a reader sees (bidi embeddings, overrides, isolates and marks; zero-width
+#: spaces and joiners; the BOM): clean_text drops them, so a title or name shows what it says; the API refuses them.
+INVISIBLE_CHARS = "\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+_CONTROL = re.compile(f"[{CONTROL_CHARS}]")
+_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
 # NUL and lone surrogates are not text: UTF-8 cannot encode a surrogate and PostgreSQL refuses NUL, so a value
 # holding one is refused in every text and code field before it reaches the database or the matcher.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-# Characters that reorder or hide what a reader sees (bidi embeddings, overrides, isolates and marks; zero-width
-# spaces and joiners; the BOM): removed from every text field, so a title or name shows what it says.
-_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 #: How much of a refused value a message may quote (a message travels in flashes, hence in the cookie).
 EXCERPT_LEN = 20
 UNSTORABLE = ("{label}に使えない文字（NUL文字、または対になっていないサロゲート文字）が含まれています。"
