@@ -30,23 +30,25 @@ def populated(make_issue, make_expert) -> None:
     make_issue(status="draft")
 
 
-# What no JSON Schema can say: which towns are stored and whose they are, and the rules between fields. Positive
-# cases keep to them (the document describes each in words), so a refusal of anything else is a real finding.
+# What no JSON Schema can say: which towns are stored and whose they are, and for PATCH the rules between a
+# field sent and one stored (POST states its rules between fields in the document). Positive cases keep to them
+# (the document describes each in words), so a refusal of anything else is a real finding.
 OWN_TOWN, NEIGHBOUR_TOWN = "012106", "012068"  # 岩見沢市 and 釧路市 in the `geo` fixture, both 北海道
 
 
 def _within_stored_data(role: str, case: Any) -> Any:
-    body = case.body
+    body, method = case.body, case.method.upper()
     if not isinstance(body, dict) or case.operation.path not in ("/api/v1/issues", "/api/v1/issues/{issue_id}"):
         return case
-    if "municipality_code" in body or (role == "coordinator" and case.method.upper() == "POST"):
+    if "municipality_code" in body or (role == "coordinator" and method == "POST"):
         body["municipality_code"] = OWN_TOWN  # officers: their own town or none; coordinators: one of theirs
-    if body.get("co_municipality_codes") or body.get("menu") == "joint":
+    if body.get("co_municipality_codes"):
         body["co_municipality_codes"] = [NEIGHBOUR_TOWN]
-    if body.get("menu") == "spot":
-        body["months"] = 1
-    elif "months" in body and case.method.upper() == "PATCH":
-        body["menu"] = body.get("menu", "accompaniment")
+    if method == "PATCH":  # the stored issue is an accompaniment of 6 months without co-owners
+        if body.get("menu") == "spot":
+            body["months"] = 1
+        elif body.get("menu") == "joint":
+            body["co_municipality_codes"] = [NEIGHBOUR_TOWN]
     return case
 
 

@@ -291,6 +291,15 @@ def test_the_document_states_the_lengths_and_counts_the_services_enforce(app_ctx
     assert schemas["TokenRequest"]["properties"]["email"]["pattern"].startswith("^[^\\u0000-\\u0008")
 
 
+def test_the_document_states_the_rules_between_fields_and_that_contact_is_an_object_or_null(app_ctx, client):
+    schemas = client.get(f"{BASE}/openapi.json").get_json()["components"]["schemas"]
+    rules = schemas["IssueCreate"]["allOf"]
+    assert {"required": ["months"], "properties": {"months": {"enum": [1]}}} in rules[0]["anyOf"]
+    assert {"properties": {"menu": {"not": {"enum": ["joint"]}}}} in rules[1]["anyOf"]
+    assert schemas["ExpertPut"]["properties"]["contact"]["anyOf"] == [
+        {"$ref": "#/components/schemas/ContactInput"}, {"nullable": True, "enum": [None]}]
+
+
 @pytest.mark.parametrize("change, field", [
     ({"municipality_code": ""}, "municipality_code"), ({"co_municipality_codes": [""]}, "co_municipality_codes.0"),
     ({"co_municipality_codes": ["０１２０６８"]}, "co_municipality_codes.0"), ({"title": "短い"}, "title"),

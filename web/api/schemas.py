@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from apispec import BasePlugin
 from marshmallow import Schema, fields
 from marshmallow.validate import OneOf, Range
 
@@ -26,7 +27,15 @@ from web.api.fields import (
 )
 from web.codes import ISSUE_STATUSES, MENUS, MODES, ROLES, SECTORS, STAGES, TRAVEL_RANGES
 from web.models import ExpertProfile
-from web.services.issue_intake import BODY_MAX, BODY_MIN, CANVAS_MAX, MAX_CO_OWNERS, SHORT_MAX, TITLE_MAX, TITLE_MIN
+from web.services.issue_intake import (
+    BODY_MAX,
+    BODY_MIN,
+    CANVAS_MAX,
+    MAX_CO_OWNERS,
+    SHORT_MAX,
+    TITLE_MAX,
+    TITLE_MIN,
+)
 
 MUNICIPALITY_CODE = {"pattern": "^[0-9]{6}$", "description": "全国地方公共団体コード（6桁）", "example": "012106"}
 PREFECTURE_CODE = {"pattern": "^[0-9]{2}$", "description": "都道府県コード（JIS X 0401、2桁）", "example": "01"}
@@ -39,6 +48,37 @@ WANTED_ROLES = item_count("求める人材の役割", minimum=1)
 
 def _enum(codes: Any, description: str) -> dict[str, Any]:
     return {"enum": list(codes), "description": description}
+
+
+_ANY_OBJECT_OR_NULL = {"type": "object", "nullable": True}
+_NULL_ONLY = {"nullable": True, "enum": [None]}
+
+
+def _null_only(self: Any, field: fields.Field, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """A nullable object field is its schema or null (apispec writes "its schema or any object" for OpenAPI 3.0)."""
+    branches = ret.get("anyOf")
+    if not branches or _ANY_OBJECT_OR_NULL not in branches:
+        return {}
+    return {"anyOf": [_NULL_ONLY if branch == _ANY_OBJECT_OR_NULL else branch for branch in branches]}
+
+
+class DocumentRules(BasePlugin):
+    """An apispec plugin so the document says what the API enforces.
+
+    A request schema's OPENAPI_RULES (rules between fields) become the allOf of its component, and a nullable
+    object field admits its schema or null only.
+    """
+
+    def init_spec(self, spec: Any) -> None:
+        for plugin in spec.plugins:
+            converter = getattr(plugin, "converter", None)
+            if converter is not None:
+                converter.add_attribute_function(_null_only)
+
+    def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> dict[str, Any] | None:
+        schema = kwargs.get("schema")
+        rules = getattr(schema if isinstance(schema, type) else type(schema), "OPENAPI_RULES", None)
+        return {"allOf": [dict(rule) for rule in rules]} if rules else None
 
 
 # ---------------------------------------------------------------- errors and auth
@@ -112,6 +152,16 @@ class IssuePatchSchema(StrictSchema):
 
 class IssueCreateSchema(IssuePatchSchema):
     """A new issue (created as a draft; publish it with POST /issues/{id}/publish)."""
+
+    #: The rules between fields, in the document as allOf (see DocumentRules); the service checks them.
+    OPENAPI_RULES = (
+        {"anyOf": [{"properties": {"menu": {"not": {"enum": ["spot"]}}}},
+                   {"required": ["months"], "properties": {"months": {"enum": [1]}}}],
+         "description": "スポット相談（menu=spot）の支援期間は1か月です（months=1）"},
+        {"anyOf": [{"properties": {"menu": {"not": {"enum": ["joint"]}}}},
+                   {"required": ["co_municipality_codes"], "properties": {"co_municipality_codes": {"minItems": 1}}}],
+         "description": "連携プロジェクト（menu=joint）では共同で取り組む市町村を1つ以上指定します"},
+    )
 
     title = Text(**required("課題名", "title"), validate=TITLE,
                  metadata={"description": "課題名（前後の空白を除いて5〜80文字、HTMLタグ不可）"})
