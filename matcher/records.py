@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from . import vocabulary as voc
 from .exceptions import EmptyTextError, InvalidRecordError
 from .geo import check_lat_lon, normalize_prefecture
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _check_id(value: object) -> None:
@@ -21,6 +24,9 @@ def _check_text(id: str, text: object) -> None:
         raise InvalidRecordError("text", text, "text must be a string")
     if not text.strip():
         raise EmptyTextError([id])
+    if _SURROGATE.search(text):
+        # Not text: the tokenizer cannot encode it. The error names the record, never quotes its text.
+        raise InvalidRecordError("text", id, "text contains a lone surrogate (U+D800..U+DFFF); fix the record")
 
 
 def _check_float(name: str, value: object) -> float | None:

@@ -24,6 +24,7 @@ CSP = {
 def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask application; `config` overrides the environment-driven defaults."""
     app = Flask(__name__, instance_relative_config=True)
+    register_input_boundary(app)
     load_config(app, config)
     trust_proxies(app)
     register_extensions(app)
@@ -35,6 +36,13 @@ def create_app(config: type[Config] | Mapping[str, Any] | None = None) -> Flask:
     configure_logging(app)
     init_scheduler(app)
     return app
+
+
+def register_input_boundary(app: Flask) -> None:
+    """Bound row ids in URLs and refuse NUL in requests (before any blueprint is registered)."""
+    from web.boundary import init_boundary
+
+    init_boundary(app)
 
 
 def load_config(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> None:

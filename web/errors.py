@@ -21,7 +21,7 @@ MESSAGES = {
     404: ("ページが見つかりません", "URLが正しいか、またはページが削除されていないかご確認ください。"),
     405: ("この操作はできません", "画面のボタンから操作してください。"),
     413: ("送信されたデータが大きすぎます", "内容を短くして、もう一度お試しください。"),
-    429: ("短時間に操作が集中しました", "しばらく（1分ほど）待ってから、もう一度お試しください。"),
+    429: ("短時間に操作が集中しました", "しばらく待ってから、もう一度お試しください。"),
     500: ("システムエラーが発生しました", "時間をおいてもう一度お試しください。解決しない場合は管理者にお問い合わせください。"),
 }
 
@@ -31,11 +31,22 @@ def _render(code: int, detail: str | None = None) -> tuple[str, int]:
     return render_template("errors/error.html", code=code, title=title, hint=detail or hint), code
 
 
+def rate_limit_hint(error: HTTPException) -> str | None:
+    """Say which window a hit rate limit counts in (「1時間あたりの上限…」), or None for other errors."""
+    limit = getattr(getattr(error, "limit", None), "limit", None)
+    if limit is None:
+        return None
+    seconds = int(limit.get_expiry())
+    window = next((f"{seconds // unit}{name}" for unit, name in ((86400, "日"), (3600, "時間"), (60, "分"))
+                   if seconds >= unit and seconds % unit == 0), f"{seconds}秒")
+    return f"この操作は{window}あたりの回数に上限があります。しばらく（最長{window}）待ってから、もう一度お試しください。"
+
+
 def handle_http_error(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
     if code >= 500:
         db.session.rollback()
-    return _render(code if code in MESSAGES else 500)
+    return _render(code if code in MESSAGES else 500, rate_limit_hint(error) if code == 429 else None)
 
 
 def handle_csrf_error(error: CSRFError) -> tuple[str, int]:

@@ -93,3 +93,10 @@ def test_texts_without_any_term_raise_empty_text_error(make_expert: Callable[...
 
 def test_every_error_is_a_matcher_error() -> None:
     assert all(issubclass(cls, MatcherError) for cls in (EmptyTextError, DuplicateIdError, UnknownCodeError))
+
+
+@pytest.mark.parametrize("make", [ExpertRecord, IssueRecord])
+def test_a_lone_surrogate_in_the_text_is_refused_naming_the_id_not_the_text(make: Callable[..., Any]) -> None:
+    with pytest.raises(InvalidRecordError) as info:
+        make("e9", "UI\ud800設計")
+    assert info.value.field == "text" and info.value.value == "e9" and "設計" not in str(info.value)

@@ -123,7 +123,8 @@ def test_token_endpoint_is_rate_limited_like_login(make_app):
     client = app.test_client()
     codes = [request_token(client, "a@example.jp", "x" * 8).status_code for _ in range(3)]
     assert codes == [401, 401, 429]
-    assert request_token(client, "a@example.jp", "x" * 8).mimetype == PROBLEM
+    refused = request_token(client, "a@example.jp", "x" * 8)
+    assert refused.mimetype == PROBLEM and "1分あたりの回数に上限があります" in refused.get_json()["detail"]
 
 
 def test_session_cookie_never_authenticates_the_api(client, auth, make_user):

@@ -370,3 +370,10 @@ def test_sign_up_limit_is_a_setting(make_app):
     client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_SIGNUP="2 per hour").test_client()
     codes = [client.post("/experts/signup", data={}).status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+def test_the_limit_page_says_which_window_the_limit_counts_in(make_app):
+    client = make_app(RATELIMIT_ENABLED=True, RATELIMIT_SIGNUP="1 per hour").test_client()
+    client.post("/experts/signup", data={})
+    page = client.post("/experts/signup", data={}).get_data(as_text=True)
+    assert "1時間あたりの回数に上限があります" in page and "1分ほど" not in page

@@ -19,7 +19,7 @@ from flask_smorest.utils import prepare_response
 
 from web.api import auth, experts, issues
 from web.api.errors import API_PREFIX, PROBLEM_JSON, problem_for_routing_error
-from web.api.schemas import ProblemSchema
+from web.api.schemas import DocumentRules, ProblemSchema
 from web.extensions import csrf
 
 DESCRIPTION = (
@@ -67,7 +67,7 @@ def _configure(app: Flask) -> None:
 def init_api(app: Flask) -> None:
     """Register the API on the app."""
     _configure(app)
-    api = ProblemApi(app)
+    api = ProblemApi(app, spec_kwargs={"extra_plugins": [DocumentRules()]})
     api.spec.components.security_scheme(auth.BEARER_SCHEME, {
         "type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token で取得したアクセストークン",
     })

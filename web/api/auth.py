@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from web.api import tokens
 from web.api.errors import (
     API_PREFIX,
+    check_json_body,
     handle_http_exception,
     handle_service_error,
     handle_unexpected,
@@ -98,11 +99,10 @@ def _authenticate() -> None:
     g.api_token, g.api_user, g.api_user_id = token, token.user, token.user_id
 
 
-def _check_body() -> None:
+def _check_body() -> Response | None:
     request.max_content_length = current_app.config["API_MAX_CONTENT_LENGTH"]
     # A form or text body would otherwise read as an empty JSON object (and a PATCH would "succeed").
-    if request.content_length and not request.is_json:
-        abort(415)
+    return check_json_body()
 
 
 def _no_store(response: Response) -> Response:

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import Response, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
+from web.errors import rate_limit_hint
 from web.extensions import db
 from web.services.errors import NotFound, ServiceError
 from web.services.matching import IndexNotReady
-from web.services.validation import InvalidInput
+from web.services.validation import UNSTORABLE, InvalidInput, find_unstorable
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +26,8 @@ API_PREFIX = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 60
 _LOGGED_DENIALS = frozenset({401, 403, 404})
+#: Request bodies nest at most this deep (ours need 3); a deeper document is refused before any parsing recursion.
+MAX_JSON_DEPTH = 32
 _LOCATIONS = frozenset({"json", "query", "querystring", "view_args", "path", "headers", "form"})
 
 TITLES = {
@@ -51,7 +54,7 @@ DETAILS = {
     413: "送信するデータを1MB以内にしてください。",
     415: "本文は Content-Type: application/json で送ってください。",
     422: "errors に示した項目を直して、もう一度送ってください。",
-    429: "しばらく（1分ほど）待ってから、もう一度お試しください。",
+    429: "しばらく待ってから、もう一度お試しください（Retry-After ヘッダーの秒数が目安です）。",
     500: "時間をおいてもう一度お試しください。解決しない場合は管理者にお問い合わせください。",
     503: "しばらく待ってから、もう一度お試しください。",
 }
@@ -76,6 +79,59 @@ def problem(status: int, detail: str | None = None, *, errors: Mapping[str, list
     response.headers.update(headers or {})
     response.headers["Content-Language"] = "ja"
     return response
+
+
+def _json_depth(data: object) -> int:
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return deepest
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _expects_json_body() -> bool:
+    # flask-smorest records each @bp.arguments(...) of a view in its _apidoc (also read through functools.wraps).
+    view = current_app.view_functions.get(request.endpoint or "")
+    parameters = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(parameter.get("in") == "json" for parameter in parameters)
+
+
+def check_json_body() -> Response | None:
+    """The API's boundary for request bodies: refuse what the views could not read safely, before they parse it.
+
+    A body that is not JSON (also a chunked one, which has no Content-Length) is 415; a missing body where the
+    operation takes one is 400; JSON that cannot be decoded (syntax, nesting 50,000 deep, a 5,000-digit number,
+    NaN) or nests deeper than MAX_JSON_DEPTH is 400; NUL or a lone surrogate in any string or key is 422 naming it.
+    """
+    data = request.get_data(cache=True)
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if (data or chunked) and not request.is_json:
+        return problem(415)
+    if not data.strip():
+        return problem(400, "本文がありません。JSONオブジェクトで送ってください。") if _expects_json_body() else None
+    try:
+        body = json.loads(data, parse_constant=_refuse_constant)
+    except RecursionError:
+        return problem(400, f"JSONの入れ子が深すぎます。{MAX_JSON_DEPTH}段以内にしてください。")
+    except UnicodeDecodeError:
+        return problem(400, "本文をUTF-8のJSONで送ってください。")
+    except ValueError:  # a syntax error, NaN/Infinity, or an integer longer than Python reads (4,300 digits)
+        return problem(400, "本文を正しいJSONで送ってください（数値は4300桁まで、NaN・Infinityは使えません）。")
+    if _json_depth(body) > MAX_JSON_DEPTH:
+        return problem(400, f"JSONの入れ子が深すぎます。{MAX_JSON_DEPTH}段以内にしてください。")
+    unstorable = find_unstorable(body)
+    if unstorable:
+        message = UNSTORABLE.format(label="この項目")
+        return problem(422, errors={path: [message] for path in unstorable})
+    return None
 
 
 def flatten_errors(messages: object, prefix: str = "") -> dict[str, list[str]]:
@@ -116,7 +172,8 @@ def handle_http_exception(error: HTTPException) -> Response:
     headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
     headers.update(data.get("headers") or {})
     _log_denial(status)
-    return problem(status, data.get("message"), errors=errors, headers=headers)
+    detail = data.get("message") or (rate_limit_hint(error) if status == 429 else None)
+    return problem(status, detail, errors=errors, headers=headers)
 
 
 def handle_service_error(error: ServiceError) -> Response:

@@ -5,9 +5,13 @@ whose messages name the field and the fix.
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, ValidationError, fields
+from marshmallow.validate import Length, Validator
+
+from web.services.validation import CONTROL_CHARS, INVISIBLE_CHARS
 
 COMMON_MESSAGES = {
     "required": "必須の項目です。",
@@ -21,10 +25,54 @@ def _japanese(kwargs: dict[str, Any], **messages: str) -> dict[str, Any]:
     return {**kwargs, "error_messages": {**COMMON_MESSAGES, **messages, **kwargs.get("error_messages", {})}}
 
 
+def _ecma_escaped(chars: str) -> str:
+    """Write a character class body with \\uXXXX escapes, the same in ECMA (JSON Schema) and Python regexes."""
+    return "".join(c if c == "-" else f"\\u{ord(c):04x}" for c in chars)
+
+
+_REFUSED = CONTROL_CHARS + INVISIBLE_CHARS
+#: A text without control or invisible characters (NUL included). The forms drop them silently; the API refuses
+#: them, so the length a client counts is the length the service checks.
+PLAIN_TEXT = f"^[^{_ecma_escaped(_REFUSED)}]*$"
+
+
+class PlainText(Validator):
+    """Refuse what PLAIN_TEXT excludes, so the document's pattern is what is enforced."""
+
+    error = "制御文字や見えない文字（ゼロ幅文字・文字の向きを変える制御文字）は使えません。取り除いてから送ってください。"
+    _pattern = re.compile(f"[^{_REFUSED}]*")
+
+    def __call__(self, value: str) -> str:
+        if not self._pattern.fullmatch(value):
+            raise ValidationError(self.error)
+        return value
+
+
+#: Characters a tag (a skill, a certificate) cannot hold: the separators the forms split on, and HTML brackets.
+_TAG_REFUSED = "<>,，、"
+#: One tag: plain text without separators or HTML brackets.
+TAG_TEXT = f"^[^{_ecma_escaped(_REFUSED + _TAG_REFUSED)}]*$"
+
+
+class TagText(PlainText):
+    """Refuse what TAG_TEXT excludes (a tag is one item: no separators, no HTML brackets, plain text)."""
+
+    error = ("1件ずつ配列の要素にしてください。区切り文字（, 、）、「<」「>」、制御文字や見えない文字は使えません。")
+    _pattern = re.compile(f"[^{_REFUSED}{_TAG_REFUSED}]*")
+
+
 class Text(fields.String):
+    """A JSON string; without a pattern or enum of its own it must be plain text (PLAIN_TEXT)."""
+
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**_japanese(kwargs, invalid="文字列で指定してください。",
-                                     invalid_utf8="UTF-8の文字列で指定してください。"))
+        metadata = kwargs.pop("metadata", None) or {}
+        if "pattern" not in metadata and "enum" not in metadata:
+            metadata = {**metadata, "pattern": PLAIN_TEXT}
+            validate = kwargs.pop("validate", None)
+            kwargs["validate"] = [PlainText(), *([] if validate is None else
+                                                 validate if isinstance(validate, list) else [validate])]
+        super().__init__(metadata=metadata, **_japanese(kwargs, invalid="文字列で指定してください。",
+                                                        invalid_utf8="UTF-8の文字列で指定してください。"))
 
 
 class WholeNumber(fields.Integer):
@@ -101,3 +149,51 @@ class StrictSchema(Schema):
 def required(label: str, field: str, **kwargs: Any) -> dict[str, Any]:
     """Return field kwargs that make it required, with a message naming the field."""
     return {"required": True, "error_messages": {"required": f"{label}（{field}）を指定してください。"}, **kwargs}
+
+
+def text_length(label: str, minimum: int | None = None, maximum: int | None = None) -> Length:
+    """Check a text's length in the schema, so the OpenAPI document says it (minLength/maxLength).
+
+    The messages are the services' (which check again after trimming): they name the field and the fix.
+    """
+    return _CountingLength(minimum, maximum, empty=f"{label}を入力してください。",
+                           short=f"{label}は{{min}}文字以上で入力してください（現在{{length}}文字）。",
+                           long=f"{label}は{{max}}文字以内で入力してください（現在{{length}}文字）。")
+
+
+def item_count(label: str, minimum: int | None = None, maximum: int | None = None) -> Length:
+    """Check a list's length in the schema (minItems/maxItems in the OpenAPI document)."""
+    return _CountingLength(minimum, maximum, empty=f"{label}を{{min}}つ以上選んでください。",
+                           short=f"{label}を{{min}}つ以上選んでください。",
+                           long=f"{label}は{{max}}件まで選べます（現在{{length}}件）。")
+
+
+class _CountingLength(Length):
+    """marshmallow's Length with a message per case, quoting the current length (never the value itself)."""
+
+    def __init__(self, minimum: int | None, maximum: int | None, *, empty: str, short: str, long: str) -> None:
+        super().__init__(min=minimum, max=maximum)
+        self.empty, self.short, self.long = empty, short, long
+
+    def _format_error(self, value: Any, message: str) -> str:
+        if self.max is not None and len(value) > self.max:
+            template = self.long
+        else:
+            template = self.empty if not value else self.short
+        return template.format(length=len(value), min=self.min, max=self.max)
+
+
+class Digits(Validator):
+    """Exactly `count` ASCII digits, as the pattern ^[0-9]{count}$ of the OpenAPI document says.
+
+    An empty string is refused too (the services would read it as "not given").
+    """
+
+    def __init__(self, count: int, error: str) -> None:
+        self.count, self.error = count, error
+        self._pattern = re.compile(f"[0-9]{{{count}}}")
+
+    def __call__(self, value: str) -> str:
+        if not self._pattern.fullmatch(value):
+            raise ValidationError(self.error)
+        return value

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
+from apispec import BasePlugin
 from marshmallow import Schema, fields
 from marshmallow.validate import OneOf, Range
 
 from web.api.fields import (
+    Digits,
     Flag,
     Items,
     Object,
@@ -18,19 +20,68 @@ from web.api.fields import (
     RealNumber,
     SortedList,
     StrictSchema,
+    TAG_TEXT,
+    TagText,
     Text,
     WholeNumber,
+    item_count,
     required,
+    text_length,
 )
 from web.codes import ISSUE_STATUSES, MENUS, MODES, ROLES, SECTORS, STAGES, TRAVEL_RANGES
 from web.models import ExpertProfile
+from web.services.issue_intake import (
+    BODY_MAX,
+    BODY_MIN,
+    CANVAS_MAX,
+    MAX_CO_OWNERS,
+    SHORT_MAX,
+    TITLE_MAX,
+    TITLE_MIN,
+)
 
-MUNICIPALITY_CODE = {"pattern": r"^\d{6}$", "description": "全国地方公共団体コード（6桁）", "example": "012106"}
-PREFECTURE_CODE = {"pattern": r"^\d{2}$", "description": "都道府県コード（JIS X 0401、2桁）", "example": "01"}
+MUNICIPALITY_CODE = {"pattern": "^[0-9]{6}$", "description": "全国地方公共団体コード（6桁）", "example": "012106"}
+PREFECTURE_CODE = {"pattern": "^[0-9]{2}$", "description": "都道府県コード（JIS X 0401、2桁）", "example": "01"}
+# What the request schemas check themselves, so the document states it (the services check it again).
+TOWN_CODE = Digits(6, "団体コードは半角数字6桁で指定してください（例: 012106）。")
+TITLE = text_length("課題名", TITLE_MIN, TITLE_MAX)
+BODY = text_length("現状と困っていること", BODY_MIN, BODY_MAX)
+WANTED_ROLES = item_count("求める人材の役割", minimum=1)
 
 
 def _enum(codes: Any, description: str) -> dict[str, Any]:
     return {"enum": list(codes), "description": description}
+
+
+_ANY_OBJECT_OR_NULL = {"type": "object", "nullable": True}
+_NULL_ONLY = {"nullable": True, "enum": [None]}
+
+
+def _null_only(self: Any, field: fields.Field, ret: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """A nullable object field is its schema or null (apispec writes "its schema or any object" for OpenAPI 3.0)."""
+    branches = ret.get("anyOf")
+    if not branches or _ANY_OBJECT_OR_NULL not in branches:
+        return {}
+    return {"anyOf": [_NULL_ONLY if branch == _ANY_OBJECT_OR_NULL else branch for branch in branches]}
+
+
+class DocumentRules(BasePlugin):
+    """An apispec plugin so the document says what the API enforces.
+
+    A request schema's OPENAPI_RULES (rules between fields) become the allOf of its component, and a nullable
+    object field admits its schema or null only.
+    """
+
+    def init_spec(self, spec: Any) -> None:
+        for plugin in spec.plugins:
+            converter = getattr(plugin, "converter", None)
+            if converter is not None:
+                converter.add_attribute_function(_null_only)
+
+    def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> dict[str, Any] | None:
+        schema = kwargs.get("schema")
+        rules = getattr(schema if isinstance(schema, type) else type(schema), "OPENAPI_RULES", None)
+        return {"allOf": [dict(rule) for rule in rules]} if rules else None
 
 
 # ---------------------------------------------------------------- errors and auth
@@ -85,35 +136,51 @@ class IssueSchema(Schema):
 class IssuePatchSchema(StrictSchema):
     """The editable fields of an issue; in PATCH every field is optional and the rest stays as it is."""
 
-    title = Text(metadata={"description": "課題名（5〜80文字、HTMLタグ不可）"})
-    body = Text(metadata={"description": "現状と困っていること（20〜4000文字）"})
-    goal = Text(metadata={"description": "目指す姿（2000文字以内）"})
-    constraints = Text(metadata={"description": "制約・前提（2000文字以内）"})
-    budget_deadline = Text(metadata={"description": "予算（自由記述、200文字以内）。期限は deadline で指定します"})
+    title = Text(validate=TITLE, metadata={"description": "課題名（前後の空白を除いて5〜80文字、HTMLタグ不可）"})
+    body = Text(validate=BODY, metadata={"description": "現状と困っていること（前後の空白を除いて20〜4000文字）"})
+    goal = Text(validate=text_length("目指す姿", maximum=CANVAS_MAX), metadata={"description": "目指す姿"})
+    constraints = Text(validate=text_length("制約・前提", maximum=CANVAS_MAX), metadata={"description": "制約・前提"})
+    budget_deadline = Text(validate=text_length("予算", maximum=SHORT_MAX),
+                           metadata={"description": "予算（自由記述）。期限は deadline で指定します"})
     deadline = Text(allow_none=True, metadata={
         "format": "date", "example": "2027-03-31",
         "description": "期限（西暦の年-月-日、例: 2027-03-31）。今日から10年以内の実在する日付。null または空文字で期限なし。"
                        "すでに過ぎた期限は、保存済みの値のままなら残せます"})
-    counterpart = Text(metadata={"description": "庁内の担当（200文字以内）"})
+    counterpart = Text(validate=text_length("庁内の担当", maximum=SHORT_MAX), metadata={"description": "庁内の担当"})
     sector = Text(metadata=_enum(SECTORS, "分野"))
     stage = Text(metadata=_enum(STAGES, "DXの段階"))
-    wanted_roles = Items(Text(metadata=_enum(ROLES, "役割")), metadata={"description": "求める人材の役割（1つ以上）"})
+    wanted_roles = Items(Text(metadata=_enum(ROLES, "役割")), validate=WANTED_ROLES,
+                         metadata={"description": "求める人材の役割（1つ以上）"})
     menu = Text(metadata=_enum(MENUS, "支援メニュー（spot は months=1）"))
     mode = Text(metadata=_enum(MODES, "支援の形態"))
     months = WholeNumber(metadata={"minimum": 1, "maximum": 12, "description": "支援期間（月数）。JSONの整数のみ"})
-    co_municipality_codes = Items(Text(metadata=MUNICIPALITY_CODE),
+    co_municipality_codes = Items(Text(validate=TOWN_CODE, metadata={**MUNICIPALITY_CODE, "example": "012068"}),
+                                  validate=item_count("共同で取り組む市町村", maximum=MAX_CO_OWNERS),
                                   metadata={"description": "共同で取り組む同じ都道府県の市町村（joint では必須）"})
 
 
 class IssueCreateSchema(IssuePatchSchema):
     """A new issue (created as a draft; publish it with POST /issues/{id}/publish)."""
 
-    title = Text(**required("課題名", "title"), metadata={"description": "課題名（5〜80文字、HTMLタグ不可）"})
-    body = Text(**required("現状と困っていること", "body"), metadata={"description": "20〜4000文字"})
+    #: The rules between fields, in the document as allOf (see DocumentRules); the service checks them.
+    OPENAPI_RULES = (
+        {"anyOf": [{"properties": {"menu": {"not": {"enum": ["spot"]}}}},
+                   {"required": ["months"], "properties": {"months": {"enum": [1]}}}],
+         "description": "スポット相談（menu=spot）の支援期間は1か月です（months=1）"},
+        {"anyOf": [{"properties": {"menu": {"not": {"enum": ["joint"]}}}},
+                   {"required": ["co_municipality_codes"], "properties": {"co_municipality_codes": {"minItems": 1}}}],
+         "description": "連携プロジェクト（menu=joint）では共同で取り組む市町村を1つ以上指定します"},
+    )
+
+    title = Text(**required("課題名", "title"), validate=TITLE,
+                 metadata={"description": "課題名（前後の空白を除いて5〜80文字、HTMLタグ不可）"})
+    body = Text(**required("現状と困っていること", "body"), validate=BODY,
+                metadata={"description": "前後の空白を除いて20〜4000文字"})
     sector = Text(**required("分野", "sector"), metadata=_enum(SECTORS, "分野"))
     stage = Text(**required("DXの段階", "stage"), metadata=_enum(STAGES, "DXの段階"))
-    wanted_roles = Items(Text(metadata=_enum(ROLES, "役割")), **required("求める人材の役割", "wanted_roles"))
-    municipality_code = Text(metadata={
+    wanted_roles = Items(Text(metadata=_enum(ROLES, "役割")), **required("求める人材の役割", "wanted_roles"),
+                         validate=WANTED_ROLES)
+    municipality_code = Text(validate=TOWN_CODE, metadata={
         **MUNICIPALITY_CODE,
         "description": "課題を出す市町村。職員は省略可（自分の市町村のみ）、コーディネーターは必須（都道府県内の市町村）",
     })
@@ -230,15 +297,37 @@ class ExpertPutSchema(StrictSchema):
     is the expert's own choice (changing it is recorded with time and notice version).
     """
 
+    OPENAPI_RULES = (
+        {"anyOf": [{"properties": {"travel_range": {"not": {"enum": ["none"]}}}},
+                   {"properties": {"modes": {"items": {"enum": ["online"]}}}}],
+         "description": "出張できる範囲が「出張不可」（travel_range=none）なら、対応できる形態は online のみです"},
+        {"anyOf": [{"required": ["lat", "lon"],
+                    "properties": {"lat": {"type": "number"}, "lon": {"type": "number"}}},
+                   {"not": {"anyOf": [{"required": ["lat"], "properties": {"lat": {"type": "number"}}},
+                                      {"required": ["lon"], "properties": {"lon": {"type": "number"}}}]}}],
+         "description": "緯度（lat）と経度（lon）は両方指定するか、両方省略（または null）してください"},
+        {"anyOf": [{"properties": {"contact_consent": {"enum": [False]}}},
+                   {"required": ["contact"], "properties": {"contact": {"anyOf": [
+                       {"required": ["email"], "properties": {"email": {"type": "string", "minLength": 1}}},
+                       {"required": ["phone"], "properties": {"phone": {"type": "string", "minLength": 1}}}]}}}],
+         "description": "連絡先の公開に同意する（contact_consent=true）なら、contact にメールアドレスか電話番号を入れてください"},
+    )
+
     id = WholeNumber(allow_none=True, load_default=None, metadata={
         "readOnly": True, "description": "読み取り専用。送っても無視されます（GET の結果をそのまま PUT できるように受け付けます）"})
-    display_name = Text(**required("表示名", "display_name"), metadata={"description": "60文字以内"})
-    roles = Items(Text(metadata=_enum(ROLES, "役割")), **required("役割", "roles"))
-    sectors = Items(Text(metadata=_enum(SECTORS, "分野")), **required("得意な分野", "sectors"))
-    modes = Items(Text(metadata=_enum(MODES, "形態")), **required("対応できる形態", "modes"))
-    bio = Text(**required("自己紹介・経歴", "bio"), metadata={"description": "30〜3000文字"})
-    prefecture_code = Text(**required("活動拠点の都道府県", "prefecture_code"), metadata=PREFECTURE_CODE)
-    home_label = Text(allow_none=True, load_default=None, metadata={
+    display_name = Text(**required("表示名", "display_name"), validate=text_length("表示名", 1, 60),
+                        metadata={"description": "60文字以内"})
+    roles = Items(Text(metadata=_enum(ROLES, "役割")), **required("役割", "roles"),
+                  validate=item_count("役割（人材類型）", minimum=1))
+    sectors = Items(Text(metadata=_enum(SECTORS, "分野")), **required("得意な分野", "sectors"),
+                    validate=item_count("得意な分野", minimum=1))
+    modes = Items(Text(metadata=_enum(MODES, "形態")), **required("対応できる形態", "modes"),
+                  validate=item_count("対応できる形態", minimum=1))
+    bio = Text(**required("自己紹介・経歴", "bio"), validate=text_length("自己紹介・経歴", 30, 3000),
+               metadata={"description": "前後の空白を除いて30〜3000文字"})
+    prefecture_code = Text(**required("活動拠点の都道府県", "prefecture_code"), metadata={
+        **PREFECTURE_CODE, "enum": [f"{n:02d}" for n in range(1, 48)]})
+    home_label = Text(allow_none=True, load_default=None, validate=text_length("活動拠点（市区町村）", maximum=60), metadata={
         "description": "活動拠点（市区町村、60文字以内）。省略・null・空文字のときは、lat/lon に最も近い都道府県内の市区町村名"
                        "（lat/lon もなければ都道府県名）になります"})
     lat = RealNumber(allow_none=True, load_default=None, metadata={
@@ -247,8 +336,11 @@ class ExpertPutSchema(StrictSchema):
         "minimum": 122, "maximum": 154, "description": "活動拠点の経度（世界測地系、度。日本国内）" + _COORDINATE})
     travel_range = Text(**required("出張できる範囲", "travel_range"), metadata=_enum(TRAVEL_RANGES, "出張できる範囲"))
     monthly_capacity = WholeNumber(load_default=1, metadata={"minimum": 0, "maximum": 10})
-    skills = Items(Text(), load_default=list, metadata={"description": "20件まで、各40文字以内"})
-    certifications = Items(Text(), load_default=list, metadata={"description": "10件まで"})
+    skills = Items(Text(validate=[TagText(), text_length("スキル", maximum=40)], metadata={"pattern": TAG_TEXT}), load_default=list,
+                   validate=item_count("スキル", maximum=20), metadata={"description": "20件まで、各40文字以内"})
+    certifications = Items(Text(validate=[TagText(), text_length("資格", maximum=40)], metadata={"pattern": TAG_TEXT}),
+                           load_default=list, validate=item_count("資格", maximum=10),
+                           metadata={"description": "10件まで、各40文字以内"})
     contact = Object(ContactInputSchema, allow_none=True, load_default=None)
     contact_consent = Flag(load_default=False, metadata={"description": "連絡先を市町村職員に公開することに同意する"})
     current_password = Text(

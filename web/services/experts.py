@@ -122,6 +122,7 @@ def _check_coordinates(c: Checker, data: ExpertInput) -> tuple[float | None, flo
 def validate_profile(data: ExpertInput) -> dict[str, object]:
     """Return clean profile values, or raise InvalidInput with every problem at once."""
     c = Checker()
+    data = c.screen(data)  # NUL / lone surrogates in any text or code field: refused, never looked up
     values: dict[str, object] = {
         "display_name": c.text("display_name", "表示名", data.display_name, max_len=60),
         "roles": c.choices("roles", "役割（人材類型）", data.roles, ROLES),

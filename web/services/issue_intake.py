@@ -19,6 +19,7 @@ from web.services.validation import Checker, InvalidInput
 from web.transaction import insert
 
 TITLE_MAX, BODY_MAX, CANVAS_MAX, SHORT_MAX, MAX_CO_OWNERS = 80, 4000, 2000, 200, 10
+TITLE_MIN, BODY_MIN = 5, 20
 EARLY_STAGES = frozenset({"issue_definition", "business_model"})
 DEADLINE_YEARS_AHEAD = 10
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -147,12 +148,13 @@ def validate_issue(user: User, data: IssueInput, owner: str | None = None, *,
     `saved_deadline` is the existing issue's deadline, which may stay even if it has passed.
     """
     c = Checker()
+    data = c.screen(data)  # NUL / lone surrogates in any text or code field: refused, never looked up
     if owner is None:
         owner = _owner_code(user, data, c)
     values: dict[str, object] = {
         "municipality_code": owner,
-        "title": c.text("title", "課題名", data.title, min_len=5, max_len=TITLE_MAX),
-        "body": c.text("body", "現状と困っていること", data.body, min_len=20, max_len=BODY_MAX),
+        "title": c.text("title", "課題名", data.title, min_len=TITLE_MIN, max_len=TITLE_MAX),
+        "body": c.text("body", "現状と困っていること", data.body, min_len=BODY_MIN, max_len=BODY_MAX),
         "goal": c.text("goal", "目指す姿", data.goal, required=False, max_len=CANVAS_MAX),
         "constraints": c.text("constraints", "制約・前提", data.constraints, required=False, max_len=CANVAS_MAX),
         "budget_deadline": c.text("budget_deadline", "予算", data.budget_deadline, required=False,

@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import func, select
@@ -67,6 +68,27 @@ def issue_record(issue: Issue) -> IssueRecord:
     )
 
 
+Row = TypeVar("Row", ExpertProfile, Issue)
+Record = TypeVar("Record", ExpertRecord, IssueRecord)
+
+
+def _record_or_none(row: Row, make: Callable[[Row], Record]) -> Record | None:
+    """Return the matcher's record of a row, or None (logged by id only) when the matcher refuses the row.
+
+    One broken row (e.g. a lone surrogate stored before the input boundary refused it) must never stop ranking
+    for everyone: it is left out of the index until it is edited.
+    """
+    try:
+        return make(row)
+    except (MatcherError, ValueError) as error:
+        logger.warning("matching: %s %s left out of the index (%s)", type(row).__name__, row.id, type(error).__name__)
+        return None
+
+
+def _records(rows: Iterable[Row], make: Callable[[Row], Record]) -> list[Record]:
+    return [record for record in (_record_or_none(row, make) for row in rows) if record is not None]
+
+
 def _rankable_experts() -> list[ExpertProfile]:
     query = (select(ExpertProfile).join(User, User.id == ExpertProfile.user_id).where(User.active.is_(True))
              .options(selectinload(ExpertProfile.role_rows), selectinload(ExpertProfile.sector_rows),
@@ -112,11 +134,11 @@ def _latest(model: type[ExpertProfile] | type[Issue]) -> datetime | None:
 
 def rebuild_index(save: bool = True) -> Matcher:
     """Fit a fresh index on every active expert and every open issue, install it, and persist it."""
-    experts, issues = _rankable_experts(), _rankable_issues()
+    experts, issues = _records(_rankable_experts(), expert_record), _records(_rankable_issues(), issue_record)
     if not experts:
         raise ServiceError("外部人材が登録されていないため、マッチングの索引を作れません。")
     marks = (_latest(ExpertProfile), _latest(Issue))
-    fitted = Matcher().fit([expert_record(e) for e in experts], [issue_record(i) for i in issues])
+    fitted = Matcher().fit(experts, issues)
     if save and current_app.config["MATCHER_PERSIST"]:
         _save(fitted, marks)
     holder = _holder()
@@ -215,8 +237,9 @@ def _sync(holder: _IndexHolder) -> bool:
 
 def _apply_expert(matcher: Matcher, profile: ExpertProfile) -> bool:
     key = str(profile.id)
-    if profile.user.active and profile.roles:
-        matcher.upsert_expert(expert_record(profile))
+    record = _record_or_none(profile, expert_record) if profile.user.active and profile.roles else None
+    if record is not None:
+        matcher.upsert_expert(record)
         return True
     if key in matcher.experts_.slots:
         matcher.remove_expert(key)
@@ -226,8 +249,9 @@ def _apply_expert(matcher: Matcher, profile: ExpertProfile) -> bool:
 
 def _apply_issue(matcher: Matcher, issue: Issue) -> bool:
     key = str(issue.id)
-    if issue.status in RANKABLE_STATUSES:
-        matcher.upsert_issue(issue_record(issue))
+    record = _record_or_none(issue, issue_record) if issue.status in RANKABLE_STATUSES else None
+    if record is not None:
+        matcher.upsert_issue(record)
         return True
     if key in matcher.issues_.slots:
         matcher.remove_issue(key)
@@ -331,9 +355,9 @@ def rank_candidates(issue: Issue, limit: int = 10, filters: CandidateFilters | N
     excluded = {k for k, c in curations.items() if c.action == "exclude"}
     pinned = {k for k, c in curations.items() if c.action == "pin"}
     skip = _filtered_out(filters, remaining) | (set() if include_excluded else excluded)
-    record = issue_record(issue)
     roles = set(filters.roles) or None
     try:
+        record = issue_record(issue)
         ranked = matcher.rank_experts(record, top=limit, remaining_capacity=remaining, roles=roles, exclude=skip)
         missing_pins = pinned - {c.id for c in ranked} - skip
         if missing_pins:
@@ -401,7 +425,11 @@ class IssueMatchView(MatchView):
 def recommend_issues(profile: ExpertProfile, limit: int = 10) -> list[IssueMatchView]:
     """Rank open issues for an expert, two-sided: a match only one side would want ranks lower."""
     matcher = get_matcher()
-    ranked = matcher.rank_issues(expert_record(profile), top=limit, two_sided=True)
+    try:
+        ranked = matcher.rank_issues(expert_record(profile), top=limit, two_sided=True)
+    except MatcherError as error:
+        logger.warning("recommendations failed for expert %s: %s", profile.id, type(error).__name__)
+        raise ServiceError("おすすめを計算できませんでした。プロフィールの内容を確認してください。") from error
     issues = {i.id: i for i in db.session.scalars(select(Issue).where(
         Issue.id.in_([int(c.id) for c in ranked]), Issue.status.in_(RANKABLE_STATUSES)).options(
         selectinload(Issue.municipality)))}

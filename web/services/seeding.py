@@ -16,6 +16,7 @@ from web.models import ExpertProfile, Issue, Municipality, Prefecture, SupportPr
 from web.models.base import utcnow
 from web.models.geo import is_valid_municipality_code
 from web.services.accounts import find_user_by_email, normalise_email
+from web.services.validation import find_unstorable
 
 CONSENT_NOTICE_VERSION = "2026-11"
 
@@ -32,16 +33,24 @@ class SeedReport:
         return "、".join(f"{kind} {n}件" for kind, n in sorted(self.inserted.items())) + " を追加しました"
 
 
+def _storable(path: Path, rows: list[Any]) -> list[Any]:
+    """Refuse a seed file with NUL or a lone surrogate anywhere (the input boundary of the loader)."""
+    unstorable = find_unstorable(rows)
+    if unstorable:
+        raise ValueError(f"{path.name}: NUL or a lone surrogate at {', '.join(unstorable[:5])}")
+    return rows
+
+
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+        return _storable(path, list(csv.DictReader(fh)))
 
 
 def _read_json(path: Path) -> list[dict[str, Any]]:
     data = json.loads(path.read_text(encoding="utf-8"))
     if not isinstance(data, list):
         raise ValueError(f"{path.name}: a JSON array is expected")
-    return data
+    return _storable(path, data)
 
 
 def _float(value: str | float | None) -> float | None:
