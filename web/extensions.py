@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 
 from flask import Flask, Response, current_app, g
@@ -50,13 +51,24 @@ def init_limiter(app: Flask) -> None:
     """Attach the limiter, warning when per-process counters would be split across workers."""
     limiter.init_app(app)
     uri = str(app.config.get("RATELIMIT_STORAGE_URI", "memory://"))
-    if uri.startswith("memory://") and not (app.debug or app.testing):
+    if uri.startswith("memory://") and not (app.debug or app.testing) and _several_workers_likely():
         logger.warning(
             "RATELIMIT_STORAGE_URI is memory://: each worker process counts per-IP limits on its own%s. "
             "With several workers or hosts set RATELIMIT_STORAGE_URI=redis://HOST:6379/0 (see README, "
             "'Login throttling'); the per-account lock is kept in the database either way.",
             _worker_hint(),
         )
+
+
+def _several_workers_likely() -> bool:
+    """Tell whether this process is probably one of several workers (a pre-forking server, or WEB_CONCURRENCY > 1).
+
+    CLI commands (`flask seed`, `flask db upgrade`) and `flask run` are one process: no warning there.
+    """
+    if any(server in sys.modules for server in ("gunicorn", "uwsgi", "waitress", "mod_wsgi")):
+        return True
+    concurrency = os.environ.get("WEB_CONCURRENCY", "").strip()
+    return bool(os.environ.get("GUNICORN_CMD_ARGS")) or (concurrency.isdigit() and int(concurrency) > 1)
 
 
 def _worker_hint() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 # A second worker: its own process, its own app, the same limit storage.
 WORKER = """
 import sys
+import types
 from web import create_app
 from web.config import TestConfig
 from web.extensions import db
@@ -96,6 +98,27 @@ def test_memory_storage_outside_tests_logs_a_warning_naming_the_workers(monkeypa
     with caplog.at_level(logging.WARNING, logger="web.extensions"):
         init_limiter(app)
     assert "WEB_CONCURRENCY=2" in caplog.text and "RATELIMIT_STORAGE_URI=redis://" in caplog.text
+
+
+def test_a_single_process_such_as_a_cli_command_does_not_warn_about_memory_storage(monkeypatch, caplog):
+    for name in ("WEB_CONCURRENCY", "GUNICORN_CMD_ARGS"):
+        monkeypatch.delenv(name, raising=False)
+    for server in ("gunicorn", "uwsgi", "waitress", "mod_wsgi"):
+        monkeypatch.delitem(sys.modules, server, raising=False)
+    app = Flask("probe")
+    app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+    with caplog.at_level(logging.WARNING, logger="web.extensions"):
+        init_limiter(app)
+    assert "memory://" not in caplog.text
+
+
+def test_under_gunicorn_memory_storage_logs_a_warning(monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, "gunicorn", types.ModuleType("gunicorn"))
+    app = Flask("probe")
+    app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+    with caplog.at_level(logging.WARNING, logger="web.extensions"):
+        init_limiter(app)
+    assert "RATELIMIT_STORAGE_URI=redis://" in caplog.text
 
 
 def test_the_test_app_does_not_warn_about_memory_storage(make_app, caplog):
