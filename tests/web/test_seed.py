@@ -77,3 +77,8 @@ def test_seed_refuses_a_wrong_check_digit(app_ctx, tmp_path):
         encoding="utf-8")
     with pytest.raises(ValueError, match="invalid code 012105"):
         load_seed(tmp_path)
+
+
+def test_demo_issues_are_registered_by_their_towns_officer(seeded):
+    issue = db.session.scalars(select(Issue).where(Issue.municipality_code == "012106")).first()
+    assert issue.created_by is not None and issue.created_by.municipality_code == "012106"

@@ -149,17 +149,26 @@ def _seed_experts(root: Path, report: SeedReport) -> None:
 
 def _seed_issues(root: Path, report: SeedReport) -> None:
     existing = {(code, title) for code, title in db.session.execute(select(Issue.municipality_code, Issue.title))}
+    officers = _first_officer_by_town()
     for row in _read_json(root / "issues.json"):
         if (row["municipality_code"], row["title"]) in existing:
             continue
         issue = Issue(**{k: row[k] for k in (
             "municipality_code", "title", "body", "sector", "stage", "menu", "mode", "months", "status")})
+        issue.created_by_id = officers.get(row["municipality_code"])  # the town's demo officer posted it
         if row["status"] != "draft":
             issue.published_at = utcnow()
         issue.wanted_roles.update(row["wanted_roles"])
         issue.co_municipality_codes.update(row.get("co_municipality_codes", []))
         db.session.add(issue)
         report.inserted["issue"] += 1
+
+
+def _first_officer_by_town() -> dict[str, int]:
+    """Return each municipality's first officer account id (the registrant of its demo issues)."""
+    rows = db.session.execute(select(User.municipality_code, User.id).where(User.role == "officer")
+                              .order_by(User.id.desc()))
+    return {code: user_id for code, user_id in rows}
 
 
 def describe_demo_logins(directory: str | Path | None = None, experts_shown: int = 3) -> str:
