@@ -6,6 +6,7 @@ from flask.cli import with_appcontext
 
 from web.services import accounts, matching, seeding
 from web.services.errors import ServiceError
+from web.services.validation import InvalidInput
 from web.transaction import transaction
 
 
@@ -42,6 +43,8 @@ def create_user_command(email: str, password: str, role: str, municipality_code:
     try:
         with transaction():
             user = accounts.create_user(email, password, role, display_name, municipality_code, prefecture_code)
+    except InvalidInput as error:
+        raise click.ClickException(" ".join(m for messages in error.errors.values() for m in messages)) from error
     except ServiceError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"アカウントを作成しました（id={user.id}, 役割={user.role_label}）")

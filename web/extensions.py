@@ -5,8 +5,9 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -37,14 +38,19 @@ def signup_limit() -> str:
 
 
 def _password_failed(response: Response) -> bool:
-    return bool(g.get("password_failed"))
+    # Set by services.login_throttle on the request (not on g: an app context may outlive one request).
+    return bool(request.environ.get("dxmatch.password_failed"))
 
 
 # The login form and the token endpoint draw on ONE per-IP budget, and only failures are deducted
 # (services.login_throttle flags them): a town hall's staff behind one address never lock each other out.
-password_failure_limit = limiter.shared_limit(
-    password_attempt_limit, scope="password-failures", methods=["POST"], deduct_when=_password_failed
-)
+def password_failure_limit_for(*methods: str) -> Any:
+    """Return the decorator that puts a view's password checks on the shared per-IP budget of failures."""
+    return limiter.shared_limit(password_attempt_limit, scope="password-failures", methods=list(methods),
+                                deduct_when=_password_failed)
+
+
+password_failure_limit = password_failure_limit_for("POST")
 
 
 def init_limiter(app: Flask) -> None:

@@ -62,3 +62,11 @@ def test_the_openapi_document_offers_current_password_as_a_write_only_field(clie
     schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
     put = next(s for name, s in schemas.items() if name.startswith("ExpertPut"))
     assert put["properties"]["current_password"]["writeOnly"] is True
+
+
+def test_a_password_with_a_zero_width_joiner_works_at_the_token_endpoint(client, make_user, app_ctx):
+    from tests.web.test_api import request_token
+    user = make_user("expert")
+    user.set_password("家族👨\u200d👩\u200d👧で旅行", method="pbkdf2:sha256:1000")
+    db.session.commit()
+    assert request_token(client, user.email, "家族👨\u200d👩\u200d👧で旅行").status_code == 200

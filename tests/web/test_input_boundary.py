@@ -8,12 +8,14 @@ import secrets
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from tests.web.conftest import PASSWORD
 from tests.web.test_api import BASE, api_as, assert_problem
 from web.extensions import db
-from web.models import ExpertProfile, Issue
+from web.models import ExpertProfile, Issue, User
+from matcher.exceptions import InvalidRecordError
+from web.services import matching
 from web.services.experts import ExpertInput, validate_profile
 from web.services.seeding import load_seed
 from web.services.validation import Checker, InvalidInput
@@ -239,44 +241,75 @@ def test_a_control_character_in_next_redirects_home_after_login(app_ctx, client,
 # ---------------------------------------------------------------- the matcher contains a bad row
 
 
+def _store_past_the_boundary(expert_id: int, column: str, values: list[str]) -> None:
+    """Write a JSON list as raw SQL, the way a row written before the input boundary would look."""
+    cast = "CAST(:v AS json)" if db.engine.dialect.name == "postgresql" else ":v"
+    db.session.execute(text(f"UPDATE expert_profile SET {column} = {cast} WHERE id = :id"),
+                       {"v": json.dumps(values), "id": expert_id})  # json.dumps escapes it: "UI\\ud800設計"
+    db.session.commit()
+    db.session.expire_all()
+
+
 @pytest.fixture
 def bad_row(app_ctx, make_expert, make_user, make_issue):
-    """A good expert, an issue, and an expert whose skills hold a lone surrogate written past the validation."""
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL (UTF-8) cannot store a lone surrogate, so the bad row cannot exist there")
+    """A good expert, an issue, and an expert whose skills hold a lone surrogate written past the validation.
+
+    Both databases can hold it in a JSON column (PostgreSQL's json type keeps the escape as written)."""
     good = make_expert(user=make_user("expert", display_name="ドローン 太郎"),
                        bio="ドローン防除と農薬散布の実証を担当。散布計画づくりが得意。", roles=("project_manager",))
-    bad = make_expert(skills=[BAD_SKILL], certifications=["応用\udfff"], roles=("project_manager",))
+    bad = make_expert(user=make_user("expert", display_name="設計 花子"), roles=("project_manager",))
+    _store_past_the_boundary(bad.id, "skills", [BAD_SKILL])
+    _store_past_the_boundary(bad.id, "certifications", ["応用\udfff"])
     issue = make_issue(title="水田のドローン防除", body="水稲の農薬散布をドローンで行いたいが、散布計画が分からない。")
     return {"good": good, "bad": bad, "issue": issue}
 
 
-def test_a_bad_profile_does_not_take_ranking_down(bad_row, client, auth, make_user, caplog):
-    caplog.set_level(logging.WARNING, logger="web.services.matching")
+def test_a_stored_lone_surrogate_reads_back_as_the_replacement_character(bad_row):
+    assert bad_row["bad"].skills == ["UI\ufffd設計"] and bad_row["bad"].certifications == ["応用\ufffd"]
+
+
+def test_a_profile_with_a_stored_lone_surrogate_keeps_ranking_and_every_page_working(bad_row, client, auth,
+                                                                                     make_user):
     officer = make_user("officer")
     auth.login(officer.email)
-    response = client.get(f"/issues/{bad_row['issue'].id}/candidates")
-    assert response.status_code == 200 and "ドローン 太郎" in response.get_data(as_text=True)
+    assert client.get(f"/issues/{bad_row['issue'].id}/candidates").status_code == 200
+    assert client.get(f"/experts/{bad_row['bad'].id}").status_code == 200
     candidates = api_as(client, officer).get(f"/issues/{bad_row['issue'].id}/candidates").get_json()["candidates"]
+    assert {c["expert_id"] for c in candidates} == {bad_row["good"].id, bad_row["bad"].id}
+    assert app_runner_rebuild(client.application).exit_code == 0
+
+
+def test_the_expert_can_open_and_repair_a_profile_with_a_stored_lone_surrogate(bad_row, client, auth):
+    auth.logout()
+    auth.login(bad_row["bad"].user.email)
+    for path in ("/experts/profile", "/experts/profile/edit"):
+        response = client.get(path)
+        assert response.status_code == 200 and "UI\ufffd設計" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 200
+
+
+def app_runner_rebuild(app):
+    return app.test_cli_runner().invoke(args=["matcher", "rebuild"])
+
+
+def test_a_row_the_matcher_refuses_is_left_out_and_logged_by_id_only(bad_row, client, make_user, caplog,
+                                                                     monkeypatch):
+    real = matching.expert_record
+
+    def refuse_the_bad_one(profile):
+        if profile.id == bad_row["bad"].id:
+            raise InvalidRecordError("text", profile.id, "refused for this test")
+        return real(profile)
+
+    monkeypatch.setattr(matching, "expert_record", refuse_the_bad_one)
+    caplog.set_level(logging.WARNING, logger="web.services.matching")
+    officer_api = api_as(client, make_user("officer"))
+    candidates = officer_api.get(f"/issues/{bad_row['issue'].id}/candidates").get_json()["candidates"]
     assert [c["expert_id"] for c in candidates] == [bad_row["good"].id]
     logged = " ".join(r.getMessage() for r in caplog.records)
-    assert f"ExpertProfile {bad_row['bad'].id}" in logged and "設計" not in logged and "\ud800" not in logged
-
-
-def test_a_bad_profile_does_not_stop_flask_matcher_rebuild(bad_row, app):
-    result = app.test_cli_runner().invoke(args=["matcher", "rebuild"])
+    assert f"ExpertProfile {bad_row['bad'].id}" in logged and "設計" not in logged
+    result = app_runner_rebuild(client.application)
     assert result.exit_code == 0 and "人材 1人" in result.output
-
-
-def test_a_bad_profile_edited_later_is_left_out_of_a_live_index(bad_row, client, make_user):
-    officer_api = api_as(client, make_user("officer"))
-    path = f"/issues/{bad_row['issue'].id}/candidates"
-    assert officer_api.get(path).status_code == 200  # the index is built
-    good = bad_row["good"]
-    good.skills = ["ドローン\ud800"]  # now this one breaks too, after the index was built (sync path)
-    db.session.commit()
-    response = officer_api.get(path)
-    assert response.status_code == 200 and response.get_json()["candidates"] == []
 
 
 # ---------------------------------------------------------------- the OpenAPI document says what is enforced
@@ -335,3 +368,18 @@ def test_a_bad_profile_does_not_take_recommendations_or_the_coordinators_pages_d
     auth.login(make_user("coordinator").email)
     for page in ("/coordinator/", "/coordinator/plan", "/coordinator/joint", f"/issues/{bad_row['issue'].id}/candidates"):
         assert client.get(page).status_code == 200, page
+
+
+def test_a_sign_up_name_is_stored_without_bidi_overrides(app_ctx, client):
+    client.post("/experts/signup", data={"email": "bidi@example.jp", "password": "a-long-passphrase",
+                                         "password_again": "a-long-passphrase",
+                                         "display_name": "abc\u202egpj.exe", "accept_privacy": "y"})
+    assert db.session.scalars(select(User.display_name).where(User.email == "bidi@example.jp")).one() == "abcgpj.exe"
+
+
+def test_users_create_refuses_an_address_with_an_undecodable_byte(app):
+    result = app.test_cli_runner().invoke(args=["users", "create", "--email", "bad\udcff@example.jp", "--password",
+                                                "a-long-passphrase", "--role", "expert"])
+    assert result.exit_code == 1 and "メールアドレス" in result.output and "Traceback" not in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 0

@@ -1,8 +1,15 @@
 """Background jobs and the matcher CLI."""
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from web.extensions import db
 from web.jobs import tasks
 from web.jobs.scheduler import build_scheduler
+from web.models import LoginThrottle
+from web.models.base import utcnow
 from web.services import matching
 
 
@@ -18,11 +25,28 @@ def test_refit_job_logs_and_survives_a_failure(app, caplog, monkeypatch):
         raise RuntimeError("disk full")
     monkeypatch.setattr(matching, "rebuild_index", boom)
     tasks.refit_matching_index(app)
-    assert "refit of the matching index failed" in caplog.text
+    assert "job refit_matching_index failed" in caplog.text
 
 
-def test_scheduler_registers_the_refit_job_with_a_stable_id(app):
-    assert [job.id for job in build_scheduler(app).get_jobs()] == ["refit_matching_index"]
+def test_scheduler_registers_its_jobs_with_stable_ids(app):
+    assert sorted(job.id for job in build_scheduler(app).get_jobs()) == ["purge_login_counters",
+                                                                        "refit_matching_index"]
+
+
+def test_purge_job_deletes_quiet_counters_and_keeps_recent_and_locked_ones(app):
+    now = utcnow()
+    with app.app_context():
+        db.session.add_all([
+            LoginThrottle(key="quiet", failed_count=3, last_failed_at=now - timedelta(days=2)),
+            LoginThrottle(key="recent", failed_count=1, last_failed_at=now - timedelta(hours=1)),
+            LoginThrottle(key="locked", failed_count=9, last_failed_at=now - timedelta(days=2),
+                          locked_until=now + timedelta(minutes=5)),
+            LoginThrottle(key="reset", failed_count=0),
+        ])
+        db.session.commit()
+    tasks.purge_login_counters(app)
+    with app.app_context():
+        assert sorted(db.session.scalars(select(LoginThrottle.key))) == ["locked", "recent"]
 
 
 def test_matcher_rebuild_command_reports_counts(app, make_expert):

@@ -152,3 +152,58 @@ def test_twenty_concurrent_wrong_passwords_let_only_five_be_checked(make_user, a
     assert _row().failed_count == 5 and _row().locked_until > utcnow()
     failures = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "login_failed")).all()
     assert len(failures) == 20
+
+
+def test_a_full_width_spelling_of_the_address_shares_the_lock(make_user, client):
+    user = make_user("officer", email="iwamizawa@example.jp")
+    for _ in range(5):
+        request_token(client, user.email, WRONG)
+    assert request_token(client, "ｉwamizawa@example.jp", PASSWORD).status_code == 429
+    assert request_token(client, "ＩＷＡＭＩＺＡＷＡ＠ＥＸＡＭＰＬＥ．ＪＰ", PASSWORD).status_code == 429
+
+
+def test_concurrent_right_passwords_after_one_failure_are_never_told_the_account_is_locked(
+        make_user, app, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises the whole database)")
+    email = make_user("officer").email
+    request_token(app.test_client(), email, WRONG)
+    barrier, codes = threading.Barrier(10), []
+
+    def log_in() -> None:
+        client = app.test_client()
+        barrier.wait()
+        codes.append(request_token(client, email, PASSWORD).status_code)
+
+    threads = [threading.Thread(target=log_in) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert codes == [200] * 10
+
+
+def test_the_profile_form_says_the_account_is_locked_instead_of_wrong_password(make_expert, auth, client):
+    expert = make_expert(**_consented())
+    auth.login(expert.user.email)
+    _password_entered_an_hour_ago(client)
+    for _ in range(5):
+        request_token(client.application.test_client(), expert.user.email, WRONG)
+    page = client.post("/experts/profile/edit", data=_profile(contact_email="x@example.jp",
+                                                              current_password=PASSWORD)).get_data(as_text=True)
+    assert LOCKED in page and "現在のパスワードが正しくありません" not in page
+
+
+@pytest.mark.app_config(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="3 per hour")
+def test_wrong_current_passwords_in_the_api_and_the_profile_form_draw_on_the_login_budget_of_the_ip(
+        make_expert, auth, client, app):
+    expert = make_expert(**_consented())
+    token = request_token(client, expert.user.email, PASSWORD).get_json()["token"]
+    body = {**PROFILE, "contact": {"email": "new@example.jp", "phone": None}, "current_password": WRONG}
+    put = app.test_client().put("/api/v1/experts/me", json=body, headers={"Authorization": f"Bearer {token}"})
+    assert put.status_code == 422
+    auth.login(expert.user.email)
+    _password_entered_an_hour_ago(client)
+    client.post("/experts/profile/edit", data=_profile(contact_email="x@example.jp", current_password=WRONG))
+    assert request_token(app.test_client(), "someone@example.jp", WRONG).status_code == 401
+    assert request_token(app.test_client(), "someone@example.jp", WRONG).status_code == 429

@@ -66,3 +66,34 @@ def test_migration_head_matches_the_models(empty_database):
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
     engine.dispose()
     assert diff == []
+
+
+def test_origin_migration_marks_only_pins_with_the_plans_exact_reason_as_plan_pins(empty_database):
+    engine = create_engine(empty_database)
+    with _app_context(empty_database):
+        upgrade(revision="20261129_0005")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO prefecture (code, name, kana, region) VALUES ('01', '北海道', 'ほ', '北海道')"))
+            conn.execute(text("INSERT INTO municipality (code, name, kana, prefecture_code) "
+                              "VALUES ('012106', '岩見沢市', 'いわみざわし', '01')"))
+            conn.execute(text("INSERT INTO user_account (id, email, password_hash, display_name, role, active, "
+                              "session_version, created_at) VALUES (1, 'e@example.jp', 'x', '人材', 'expert', "
+                              "true, 1, CURRENT_TIMESTAMP)"))
+            conn.execute(text("INSERT INTO expert_profile (id, user_id, display_name, bio, prefecture_code, "
+                              "home_label, travel_range, monthly_capacity, contact_consent, skills, certifications, "
+                              "last_confirmed_at, created_at, updated_at) VALUES (1, 1, '人材', '', '01', '札幌市', 'none', 1, false, "
+                              "'[]', '[]', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            for n in (1, 2):
+                conn.execute(text(
+                    "INSERT INTO issue (id, municipality_code, title, body, goal, constraints, budget_deadline, "
+                    "counterpart, sector, stage, menu, mode, months, status, created_at, updated_at) VALUES "
+                    f"({n}, '012106', '課題{n}', '本文', '', '', '', '', 'agriculture', 'use', 'spot', 'online', "
+                    "1, 'open', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+            for n, reason in ((1, "2026年4月の月次提案で採用"), (2, "面談の結果、2026年4月の月次提案で採用")):
+                conn.execute(text("INSERT INTO candidate_curation (issue_id, expert_id, action, reason, created_at) "
+                                  "VALUES (:n, 1, 'pin', :r, CURRENT_TIMESTAMP)"), {"n": n, "r": reason})
+        upgrade()
+        with engine.connect() as conn:
+            origins = conn.execute(text("SELECT origin FROM candidate_curation ORDER BY issue_id")).scalars().all()
+    engine.dispose()
+    assert origins == ["plan", "manual"]

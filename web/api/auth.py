@@ -29,11 +29,11 @@ from web.api.errors import (
 )
 from web.api.schemas import TokenRequestSchema, TokenSchema
 from web.extensions import password_failure_limit
-from web.transaction import commit
 from web.models import ApiToken, User
 from web.services import accounts
 from web.services.errors import ServiceError
 from web.services.login_throttle import LoginRefused
+from web.transaction import commit
 
 BEARER_SCHEME = "bearerAuth"
 # Row ids in URLs: 1 .. the largest PostgreSQL integer; anything else is a 404 before the database is asked.

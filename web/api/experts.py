@@ -20,7 +20,7 @@ from web.api.schemas import (
     OwnExpertSchema,
     RecommendationListSchema,
 )
-from web.transaction import commit
+from web.extensions import password_failure_limit_for
 from web.models import ExpertProfile, User
 from web.services import accounts
 from web.services.experts import (
@@ -33,6 +33,7 @@ from web.services.experts import (
 from web.services.login_throttle import LoginRefused
 from web.services.matching import recommend_issues
 from web.services.validation import InvalidInput
+from web.transaction import commit
 
 NO_PROFILE_YET = "プロフィールがまだ登録されていません。PUT /api/v1/experts/me で登録してください。"
 
@@ -99,10 +100,12 @@ def get_my_profile() -> ExpertView:
 
 @bp.route("/me", methods=["PUT"])
 @experts_only
+@password_failure_limit_for("PUT")  # a wrong current_password draws on the per-IP budget of failures
 @bp.arguments(ExpertPutSchema)
 @bp.response(200, OwnExpertSchema)
 @bp.alt_response(401, response="UNAUTHORIZED")
 @bp.alt_response(403, response="FORBIDDEN")
+@bp.alt_response(429, response="TOO_MANY_REQUESTS")
 def put_my_profile(payload: dict[str, Any]) -> ExpertView:
     """Create or replace the calling expert's profile (consent changes are recorded with time and version).
 

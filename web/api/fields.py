@@ -75,6 +75,18 @@ class Text(fields.String):
                                                         invalid_utf8="UTF-8の文字列で指定してください。"))
 
 
+class Secret(fields.String):
+    """A password: any characters but NUL, at most 256 (emoji sequences with U+200D are fine in a password).
+
+    Lone surrogates and NUL are refused for every JSON string before the schema runs (errors.check_json_body).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"format": "password", "pattern": "^[^\\u0000]*$", **(kwargs.pop("metadata", None) or {})}
+        kwargs.setdefault("validate", text_length(kwargs.pop("label", "パスワード"), maximum=256))
+        super().__init__(metadata=metadata, **_japanese(kwargs, invalid="文字列で指定してください。"))
+
+
 class WholeNumber(fields.Integer):
     """A JSON integer; strings such as "6" or full-width "６" are refused (the OpenAPI type is integer)."""
 

@@ -12,15 +12,16 @@ from marshmallow import Schema, fields
 from marshmallow.validate import OneOf, Range
 
 from web.api.fields import (
+    TAG_TEXT,
     Digits,
     Flag,
     Items,
     Object,
     QueryNumber,
     RealNumber,
+    Secret,
     SortedList,
     StrictSchema,
-    TAG_TEXT,
     TagText,
     Text,
     WholeNumber,
@@ -100,7 +101,7 @@ class ProblemSchema(Schema):
 
 class TokenRequestSchema(StrictSchema):
     email = Text(**required("メールアドレス", "email"), metadata={"example": "taro@example.jp"})
-    password = Text(**required("パスワード", "password"), load_only=True)
+    password = Secret(**required("パスワード", "password"), load_only=True)
 
 
 class TokenSchema(Schema):
@@ -343,8 +344,7 @@ class ExpertPutSchema(StrictSchema):
                            metadata={"description": "10件まで、各40文字以内"})
     contact = Object(ContactInputSchema, allow_none=True, load_default=None)
     contact_consent = Flag(load_default=False, metadata={"description": "連絡先を市町村職員に公開することに同意する"})
-    current_password = Text(
-        load_only=True, load_default=None,
-        metadata={"format": "password", "maxLength": 256,
-                  "description": "現在のパスワード。連絡先（contact のメールアドレス・電話番号）を変更するときは必須"},
+    current_password = Secret(
+        load_only=True, load_default=None, label="現在のパスワード",
+        metadata={"description": "現在のパスワード。連絡先（contact のメールアドレス・電話番号）を変更するときは必須"},
     )

@@ -9,20 +9,18 @@ from werkzeug.wrappers import Response
 
 from web.auth import bp
 from web.auth.forms import EmptyForm, LoginForm, PasswordChangeForm
-from web.extensions import password_failure_limit
-from web.transaction import commit
 from web.auth.session import start_session
+from web.extensions import password_failure_limit
 from web.services import accounts
 from web.services.errors import ServiceError
 from web.services.login_throttle import LoginRefused
+from web.transaction import commit
 from web.urls import is_local_path
 
 
 def _safe_next(target: str | None) -> str:
     """Return `target` only if it is a local path, else the home page (no open redirects)."""
     return target if target and is_local_path(target) else url_for("main.index")
-
-
 
 
 @bp.route("/login", methods=["GET", "POST"])

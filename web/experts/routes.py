@@ -1,8 +1,7 @@
 """Views of the experts blueprint: sign-up, the own profile (edit, view, reconfirm) and profile pages for staff."""
 from __future__ import annotations
 
-
-from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -12,12 +11,14 @@ from web.auth.forms import EmptyForm
 from web.auth.session import mark_authenticated, recently_authenticated, start_session
 from web.experts import bp
 from web.experts.forms import DUPLICATE_EMAIL, ProfileForm, SignupForm, profile_form_data
-from web.extensions import db, limiter, password_attempt_limit, signup_limit
+from web.extensions import db, limiter, password_failure_limit, signup_limit
 from web.models import ExpertProfile, Prefecture, User
 from web.services import accounts, experts
 from web.services.errors import Conflict, EmailTaken, NotFound, ServiceError
+from web.services.login_throttle import LoginRefused
 from web.services.validation import InvalidInput
 from web.transaction import commit, transaction
+
 
 def _no_store(page: str) -> Response:
     """Return a page with contact details that browsers and proxies must not keep (QUALITY.md H4)."""
@@ -54,6 +55,9 @@ def signup() -> str | Response:
         except (EmailTaken, Conflict):
             # Conflict: a concurrent sign-up with the same address won the race.
             form.email.errors.append(DUPLICATE_EMAIL)
+        except InvalidInput as error:
+            for name, messages in error.errors.items():
+                getattr(form, name, form.email).errors.extend(messages)
         except ServiceError as error:
             form.email.errors.append(str(error))
         else:
@@ -63,15 +67,10 @@ def signup() -> str | Response:
     return render_template("experts/signup.html", form=form, notice_version=experts.PRIVACY_NOTICE_VERSION)
 
 
-
-def _wrong_password_entered(response: Response) -> bool:
-    return bool(g.get("reauth_failed"))
-
-
 @bp.route("/profile/edit", methods=["GET", "POST"])
 @role_required("expert")
-# Only wrong passwords count against the login limit: ordinary saves are never throttled by it.
-@limiter.limit(password_attempt_limit, methods=["POST"], deduct_when=_wrong_password_entered)
+# Only wrong passwords draw on the shared per-IP budget of failures: ordinary saves are never throttled by it.
+@password_failure_limit
 def edit_profile() -> Response:
     user = current_user._get_current_object()
     profile = experts.get_own_profile(user)
@@ -94,18 +93,19 @@ def edit_profile() -> Response:
 def _password_recently_entered(form: ProfileForm, user: User) -> bool:
     """Contact details change only with a password entered in the last REAUTH_MINUTES (at login or here).
 
-    A wrong password is audited, counted against the rate limit and put under the field."""
+    A wrong password is audited, counted (per account and per IP) and its message put under the field."""
     if recently_authenticated():
         return True
     if not form.current_password.data:
         return False
-    if accounts.confirm_password(user, form.current_password.data, request.remote_addr):
-        mark_authenticated()
-        return True
-    commit()  # keep the audit record of the wrong password; nothing else is saved
-    g.reauth_failed = True
-    form.current_password.errors = [*form.current_password.errors, "現在のパスワードが正しくありません。"]
-    return False
+    try:
+        accounts.check_password_again(user, form.current_password.data, request.remote_addr)
+    except LoginRefused as refusal:  # a wrong password, or the account's logins are locked for a while
+        commit()  # keep the failure count and its audit record; nothing else is saved
+        form.current_password.errors = [*form.current_password.errors, str(refusal)]
+        return False
+    mark_authenticated()
+    return True
 
 
 @bp.route("/profile")

@@ -13,6 +13,8 @@ def build_scheduler(app: Flask, scheduler: BackgroundScheduler | None = None) ->
     scheduler.add_job(tasks.refit_matching_index, "interval", args=[app], id="refit_matching_index",
                       minutes=app.config["MATCHER_REFIT_MINUTES"], replace_existing=True, coalesce=True,
                       max_instances=1)
+    scheduler.add_job(tasks.purge_login_counters, "cron", args=[app], id="purge_login_counters", hour=3,
+                      minute=30, replace_existing=True, coalesce=True, max_instances=1)
     return scheduler
 
 

@@ -2,23 +2,38 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Flask
 
 from web.extensions import db
-from web.services import matching
+from web.services import login_throttle, matching
 from web.transaction import transaction
 
 logger = logging.getLogger(__name__)
 
 
-def refit_matching_index(app: Flask) -> None:
-    """Refit the matching index on all current rows and persist it (new words get weights)."""
+def _run(app: Flask, name: str, work: Callable[[], object]) -> None:
+    """Run one job's work as one unit of work; a failure is logged with its traceback and the scheduler goes on."""
     with app.app_context():
         try:
             with transaction():
-                matching.rebuild_index()
+                work()
         except Exception:  # a job wrapper: log with the traceback and carry on
-            logger.exception("refit of the matching index failed")
+            logger.exception("job %s failed", name)
         finally:
             db.session.remove()
+
+
+def refit_matching_index(app: Flask) -> None:
+    """Refit the matching index on all current rows and persist it (new words get weights)."""
+    _run(app, "refit_matching_index", matching.rebuild_index)
+
+
+def purge_login_counters(app: Flask) -> None:
+    """Delete login-failure counters that have been quiet for a day and hold no lock."""
+
+    def purge() -> None:
+        logger.info("purged %d quiet login counters", login_throttle.purge_stale())
+
+    _run(app, "purge_login_counters", purge)

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from web.models.base import Base, UTCDateTime, utcnow
+from web.models.base import Base, ReadableJSON, UTCDateTime, utcnow
 
 
 class AuditEvent(Base):
@@ -19,4 +19,4 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str | None] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(40))
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(ReadableJSON, default=dict)

@@ -1,11 +1,12 @@
 """Declarative base, naming convention and shared column types."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, MetaData
+from sqlalchemy import JSON, CheckConstraint, DateTime, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -55,3 +56,32 @@ def check_in(column: str, values: Iterable[str], name: str | None = None) -> Che
     """Return a CHECK constraint that keeps `column` inside a fixed vocabulary."""
     quoted = ", ".join(f"'{v}'" for v in values)
     return CheckConstraint(f"{column} IN ({quoted})", name=name or f"{column}_valid")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _readable(value: Any) -> Any:
+    """Return `value` with every lone surrogate in its strings replaced by U+FFFD (recursively)."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_readable(item) for item in value]
+    if isinstance(value, dict):
+        return {_readable(key): _readable(item) for key, item in value.items()}
+    return value
+
+
+class ReadableJSON(TypeDecorator[Any]):
+    """JSON whose strings always read back as valid Unicode.
+
+    A JSON column can hold an escaped lone surrogate ("\\ud800") that no text column could: written before the
+    input boundary refused it, it would make every page showing it fail to encode. It reads back as U+FFFD
+    (the replacement character), so the page shows 「UI\ufffd設計」 and the owner can correct it.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return _readable(value)

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.codes import MODES, ROLES, SECTORS, TRAVEL_RANGES
-from web.models.base import Base, UTCDateTime, check_in, utcnow
+from web.models.base import Base, ReadableJSON, UTCDateTime, check_in, utcnow
 from web.models.geo import Prefecture
 from web.models.user import User
 
@@ -52,8 +52,8 @@ class ExpertProfile(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     bio: Mapped[str] = mapped_column(Text, default="")
-    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
-    certifications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    skills: Mapped[list[str]] = mapped_column(ReadableJSON, default=list)
+    certifications: Mapped[list[str]] = mapped_column(ReadableJSON, default=list)
     prefecture_code: Mapped[str] = mapped_column(ForeignKey("prefecture.code"), index=True)
     home_label: Mapped[str] = mapped_column(String(60), default="")
     lat: Mapped[float | None] = mapped_column(Float)

@@ -16,6 +16,7 @@ from web.models.base import utcnow
 from web.services import audit, login_throttle
 from web.services.errors import EmailTaken, ServiceError
 from web.services.login_throttle import LoginRefused
+from web.services.validation import Checker
 
 MIN_PASSWORD_LENGTH = 8
 WRONG_CURRENT_PASSWORD = "現在のパスワードが正しくありません。"
@@ -125,15 +126,6 @@ def check_password_again(user: User, password: str, ip: str | None = None) -> No
     raise login_throttle.fail(attempt, user, WRONG_CURRENT_PASSWORD)
 
 
-def confirm_password(user: User, password: str, ip: str | None = None) -> bool:
-    """Tell whether the signed-in user's password is right (see check_password_again)."""
-    try:
-        check_password_again(user, password, ip)
-    except LoginRefused:
-        return False
-    return True
-
-
 def change_password(user: User, current: str, new: str, ip: str | None = None) -> None:
     """Replace the password after checking the current one; every other session and every API token ends.
 
@@ -165,21 +157,34 @@ def validate_password(password: str) -> None:
 
 def create_user(email: str, password: str, role: str, display_name: str | None = None,
                 municipality_code: str | None = None, prefecture_code: str | None = None) -> User:
-    """Create an account after checking role, scope, password and email uniqueness."""
+    """Create an account after checking role, scope, password and email uniqueness.
+
+    The e-mail and the name pass the input boundary (NUL and lone surrogates refused; bidi and zero-width
+    characters dropped from the name) whether they come from the sign-up form, the CLI or the seed loader.
+    """
     if role not in USER_ROLES:
         raise ServiceError(f"役割「{role}」は使えません。officer, expert, coordinator, admin のいずれかです。")
+    email, name = _checked_identity(email, display_name)
     _check_scope(role, municipality_code, prefecture_code)
     validate_password(password)
-    email = normalise_email(email)
     if find_user_by_email(email) is not None:
         raise EmailTaken("このメールアドレスはすでに登録されています。")
-    user = User(email=email, role=role, display_name=display_name or email.split("@")[0],
+    user = User(email=email, role=role, display_name=name or email.split("@")[0],
                 municipality_code=municipality_code, prefecture_code=prefecture_code)
     user.set_password(password, method=current_app.config["PASSWORD_HASH_METHOD"])
     db.session.add(user)
     db.session.flush()
     audit.record("user_created", object_type="user", object_id=user.id, role=role)
     return user
+
+
+def _checked_identity(email: str, display_name: str | None) -> tuple[str, str]:
+    """Return the normalised e-mail and the cleaned display name, or raise InvalidInput naming the field."""
+    checker = Checker()
+    email = normalise_email(checker.storable("email", "メールアドレス", email))
+    name = checker.text("display_name", "表示名", display_name, required=False, max_len=60) if display_name else ""
+    checker.raise_if_any()
+    return email, name
 
 
 def _check_scope(role: str, municipality_code: str | None, prefecture_code: str | None) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy import delete, or_, select
 
+from web.dates import today_jst
 from web.extensions import db
 from web.models import CandidateCuration, ExpertProfile, Issue, ShortlistEntry, User
 from web.models.curation import CURATION_ACTIONS
@@ -169,4 +169,4 @@ def suggest_joint(user: User, issues: list[Issue]) -> int:
 def joint_suggestion_key(issues: list[Issue]) -> str:
     """Return the key that makes one joint suggestion of these issues reach each officer once a day."""
     ids = ",".join(str(i) for i in sorted({issue.id for issue in issues}))
-    return f"joint:{date.today().isoformat()}:{hashlib.sha256(ids.encode()).hexdigest()[:32]}"
+    return f"joint:{today_jst().isoformat()}:{hashlib.sha256(ids.encode()).hexdigest()[:32]}"

@@ -18,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from flask import current_app, g
-from sqlalchemy import ColumnElement, Table, case, delete, literal, null, or_, select, update
+from flask import current_app, has_request_context, request
+from sqlalchemy import ColumnElement, CursorResult, Table, case, delete, literal, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from web.dates import JST
@@ -56,6 +57,10 @@ class LoginRefused(ServiceError):
         return max(1, math.ceil((self.retry_at - utcnow()).total_seconds()))
 
 
+#: The WSGI environ key that marks a request whose password check failed (see web.extensions).
+PASSWORD_FAILED = "dxmatch.password_failed"
+
+
 @dataclass(frozen=True)
 class Attempt:
     """A counted password attempt: the throttle key and this attempt's number in the current series."""
@@ -67,7 +72,10 @@ class Attempt:
 def throttle_key(email: str) -> str:
     """Return the keyed hash under which the attempts for `email` are counted (no address in the table)."""
     secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, email.strip().lower().encode(), hashlib.sha256).hexdigest()
+    # The same folding as the stored addresses (NFKC, trimmed, lower case): ｉwamizawa@… and iwamizawa@… are
+    # one account, so they must be one count.
+    folded = unicodedata.normalize("NFKC", email).strip().lower()
+    return hmac.new(secret, folded.encode(), hashlib.sha256).hexdigest()
 
 
 def begin_attempt(email: str) -> Attempt:
@@ -90,8 +98,25 @@ def begin_attempt(email: str) -> Attempt:
 
 
 def succeed(attempt: Attempt) -> None:
-    """Forget the failures of this address (the right password was given)."""
-    db.session.execute(delete(_TABLE).where(_TABLE.c.key == attempt.key))
+    """Forget the failures of this address (the right password was given).
+
+    The row is reset, not deleted: a concurrent attempt whose UPDATE found no row would otherwise be told the
+    address is locked.
+    """
+    db.session.execute(update(_TABLE).where(_TABLE.c.key == attempt.key)
+                       .values(failed_count=0, last_failed_at=null(), locked_until=null()))
+
+
+def purge_stale(now: datetime | None = None) -> int:
+    """Delete counters with no failure in FORGET_AFTER and no running lock; return how many went.
+
+    Every address ever tried gets a row (unknown ones too), so a daily sweep keeps the table small.
+    """
+    now = now or utcnow()
+    quiet = or_(_TABLE.c.last_failed_at.is_(None), _TABLE.c.last_failed_at < now - FORGET_AFTER)
+    unlocked = or_(_TABLE.c.locked_until.is_(None), _TABLE.c.locked_until <= now)
+    result = db.session.execute(delete(_TABLE).where(quiet, unlocked))
+    return int(cast("CursorResult[Any]", result).rowcount or 0)
 
 
 def fail(attempt: Attempt, user: User | None, message: str = BAD_CREDENTIALS) -> LoginRefused:
@@ -154,7 +179,8 @@ def _ensure_row(key: str) -> None:
 
 def _mark_failed() -> None:
     """Flag the request so the per-IP limit (Flask-Limiter deduct_when) counts it as a failure."""
-    g.password_failed = True
+    if has_request_context():  # kept on the request itself: an app context (and its g) can outlive a request
+        request.environ[PASSWORD_FAILED] = True
 
 
 def _notify_holder(user: User, until: datetime) -> None:
