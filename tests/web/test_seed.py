@@ -77,3 +77,13 @@ def test_seed_refuses_a_wrong_check_digit(app_ctx, tmp_path):
         encoding="utf-8")
     with pytest.raises(ValueError, match="invalid code 012105"):
         load_seed(tmp_path)
+
+
+def test_seed_gives_one_village_its_own_new_year_closure(seeded):
+    from datetime import date
+
+    from web.services.business_days import current_calendar
+    calendar = current_calendar()
+    assert calendar.is_business_day(date(2026, 12, 29), "053686")
+    assert not calendar.is_business_day(date(2027, 1, 4), "053686")
+    assert not calendar.is_business_day(date(2026, 12, 29), "052019")

@@ -2,6 +2,7 @@
 from web.models.api_token import ApiToken
 from web.models.audit import AuditEvent
 from web.models.base import Base
+from web.models.closure import ClosureDay
 from web.models.curation import CandidateCuration, ShortlistEntry
 from web.models.engagement import Engagement
 from web.models.expert import ExpertMode, ExpertProfile, ExpertRole, ExpertSector
@@ -20,6 +21,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CandidateCuration",
+    "ClosureDay",
     "Engagement",
     "EngagementRequest",
     "ExpertMode",
