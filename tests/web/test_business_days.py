@@ -152,6 +152,13 @@ def test_a_closure_day_that_exists_in_no_year_is_refused_in_japanese_and_nothing
     assert dict(current_calendar().closure_days_of(naha)) == OWN_RULE
 
 
+def test_a_closure_day_given_twice_or_with_an_over_long_label_is_refused_in_japanese(naha):
+    with pytest.raises(InvalidInput) as refused:
+        replace_closure_days(naha, [(6, 23, "慰霊の日"), (6, 23, "慰霊の日"), (8, 15, "終" * 41)])
+    assert refused.value.errors["closure_days"] == [
+        "6月23日が2回指定されています。1回にしてください。", "閉庁日の名称「終終終終終終終終終終…」は40文字以内にしてください。"]
+
+
 def test_the_database_refuses_a_closure_day_that_exists_in_no_year(town):
     db.session.add(ClosureDay(municipality_code=town, month=4, day=31, label="誤り"))
     with pytest.raises(IntegrityError):

@@ -44,8 +44,10 @@ def test_each_state_machine_covers_every_status_code_of_its_table(model, labels)
     assert set(model.TRANSITIONS) == set(labels) and model.STATUS_LABELS is labels
 
 
-@pytest.mark.parametrize("model, source, target", [(m, s, t) for m, pairs in ALLOWED.items() for s, t in sorted(pairs)],
-                         ids=lambda v: getattr(v, "__name__", v))
+ALLOWED_ROWS = [(model, source, target) for model, pairs in ALLOWED.items() for source, target in sorted(pairs)]
+
+
+@pytest.mark.parametrize("model, source, target", ALLOWED_ROWS, ids=lambda v: getattr(v, "__name__", v))
 def test_an_allowed_transition_changes_the_status(model, source, target):
     record = model(status=source)
     assert record.can_transition_to(target)

@@ -21,6 +21,7 @@ forgets it, so a change is seen at once. Holidays are computed once per year per
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -47,6 +48,7 @@ DEFAULT_CLOSURE_DAYS: Mapping[MonthDay, str] = MappingProxyType({
 FIRST_YEAR: int = holidays.Japan.start_year
 LAST_YEAR: int = holidays.Japan.end_year
 _G_KEY = "_business_calendar"
+LABEL_MAX = ClosureDay.__table__.c.label.type.length
 
 
 def _require_date(day: date) -> date:
@@ -132,7 +134,8 @@ class BusinessCalendar:
         """Count the business days in (a, b]; negative when b is before a, 0 when they are equal."""
         if b < a:
             return -self.business_days_between(b, a, municipality_code)
-        _require_date(a), _require_date(b)
+        _require_date(a)
+        _require_date(b)
         days = (a + timedelta(days=i) for i in range(1, (b - a).days + 1))
         return sum(1 for day in days if self.is_business_day(day, municipality_code))
 
@@ -176,16 +179,21 @@ def business_days_between(a: date, b: date, municipality_code: str) -> int:
 def replace_closure_days(municipality_code: str, days: Iterable[tuple[int, int, str]]) -> None:
     """Make (month, day, label) the municipality's closure days; none at all returns it to the default rule.
 
-    Refuses a day that exists in no year (2/30, 4/31) or an empty label with InvalidInput; flushes, never commits.
+    Refuses with InvalidInput (field closure_days) a day that exists in no year (2/30, 4/31), a day given twice,
+    and an empty or over-long label; flushes, never commits.
     """
-    rows = list(days)
+    rows = [(month, day, label.strip()) for month, day, label in days]
     problems = [f"{month}月{day}日は存在しない日付です。月と日を確かめてください。"
                 for month, day, _ in rows if not _exists_in_a_leap_year(month, day)]
-    problems += ["閉庁日の名称を入力してください（例: 年末年始）。" for *_, label in rows if not label.strip()]
+    seen = Counter((month, day) for month, day, _ in rows)
+    problems += [f"{month}月{day}日が{n}回指定されています。1回にしてください。" for (month, day), n in seen.items() if n > 1]
+    problems += ["閉庁日の名称を入力してください（例: 年末年始）。" for *_, label in rows if not label]
+    problems += [f"閉庁日の名称「{label[:10]}…」は{LABEL_MAX}文字以内にしてください。"
+                 for *_, label in rows if len(label) > LABEL_MAX]
     if problems:
         raise InvalidInput({"closure_days": problems})
     db.session.execute(delete(ClosureDay).where(ClosureDay.municipality_code == municipality_code))
-    db.session.add_all(ClosureDay(municipality_code=municipality_code, month=month, day=day, label=label.strip())
+    db.session.add_all(ClosureDay(municipality_code=municipality_code, month=month, day=day, label=label)
                        for month, day, label in rows)
     db.session.flush()
     forget_calendar()
