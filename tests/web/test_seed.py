@@ -82,3 +82,13 @@ def test_seed_refuses_a_wrong_check_digit(app_ctx, tmp_path):
 def test_demo_issues_are_registered_by_their_towns_officer(seeded):
     issue = db.session.scalars(select(Issue).where(Issue.municipality_code == "012106")).first()
     assert issue.created_by is not None and issue.created_by.municipality_code == "012106"
+
+
+def test_seed_gives_one_village_its_own_new_year_closure(seeded):
+    from datetime import date
+
+    from web.services.business_days import current_calendar
+    calendar = current_calendar()
+    assert calendar.is_business_day(date(2026, 12, 29), "053686")
+    assert not calendar.is_business_day(date(2027, 1, 4), "053686")
+    assert not calendar.is_business_day(date(2026, 12, 29), "052019")

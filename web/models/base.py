@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, DateTime, MetaData
+from sqlalchemy import JSON, CheckConstraint, DateTime, Index, MetaData, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -56,6 +56,11 @@ def check_in(column: str, values: Iterable[str], name: str | None = None) -> Che
     """Return a CHECK constraint that keeps `column` inside a fixed vocabulary."""
     quoted = ", ".join(f"'{v}'" for v in values)
     return CheckConstraint(f"{column} IN ({quoted})", name=name or f"{column}_valid")
+
+
+def unique_where(name: str, *columns: str, where: str) -> Index:
+    """Return a partial unique index (PostgreSQL and SQLite), e.g. one pending request per issue and expert."""
+    return Index(name, *columns, unique=True, sqlite_where=text(where), postgresql_where=text(where))
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

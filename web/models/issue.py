@@ -1,4 +1,4 @@
-"""Issues (課題) posted by municipalities, with their enforced status lifecycle."""
+"""Issues (課題) posted by municipalities, with their enforced status lifecycle (web/models/lifecycle.py)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -10,7 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from web.codes import ISSUE_STATUSES, MENUS, MODES, ROLES, SECTORS, STAGES
 from web.models.base import Base, UTCDateTime, check_in, utcnow
 from web.models.geo import Municipality
+from web.models.lifecycle import IllegalTransition, Lifecycle
 from web.models.user import User
+
+__all__ = ["ALLOWED_TRANSITIONS", "IllegalTransition", "Issue", "IssueCoOwner", "IssueRole"]
 
 # The only status changes an issue may make; everything else is refused.
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -21,17 +24,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     "closed": frozenset(),
     "withdrawn": frozenset(),
 }
-
-
-class IllegalTransition(ValueError):
-    """Raised when an issue is asked to move to a status its lifecycle does not allow."""
-
-    def __init__(self, current: str, target: str) -> None:
-        self.current, self.target = current, target
-        super().__init__(
-            f"課題の状態を「{ISSUE_STATUSES.get(current, current)}」から"
-            f"「{ISSUE_STATUSES.get(target, target)}」に変更することはできません。"
-        )
 
 
 class IssueRole(Base):
@@ -51,8 +43,11 @@ class IssueCoOwner(Base):
     municipality: Mapped[Municipality] = relationship()
 
 
-class Issue(Base):
+class Issue(Lifecycle, Base):
     __tablename__ = "issue"
+    TRANSITIONS = ALLOWED_TRANSITIONS
+    STATUS_LABELS = ISSUE_STATUSES
+    SUBJECT = "課題"
     __table_args__ = (
         check_in("sector", SECTORS),
         check_in("stage", STAGES),
@@ -100,16 +95,11 @@ class Issue(Base):
         "co_owner_rows", "municipality_code", creator=lambda code: IssueCoOwner(municipality_code=code)
     )
 
-    def can_transition_to(self, target: str) -> bool:
-        return target in ALLOWED_TRANSITIONS.get(self.status, frozenset())
-
     def transition_to(self, target: str) -> None:
-        """Move to `target`, or raise IllegalTransition with a Japanese message."""
-        if not self.can_transition_to(target):
-            raise IllegalTransition(self.status, target)
+        """Move to `target` (Lifecycle), recording the publication time when the issue first opens."""
+        super().transition_to(target)
         if target == "open" and self.published_at is None:
             self.published_at = utcnow()
-        self.status = target
 
     @property
     def matching_text(self) -> str:
@@ -120,10 +110,6 @@ class Issue(Base):
     def owning_codes(self) -> set[str]:
         """Return the codes of every municipality that owns this issue (owner and co-owners)."""
         return {self.municipality_code, *self.co_municipality_codes}
-
-    @property
-    def status_label(self) -> str:
-        return ISSUE_STATUSES[self.status]
 
     def __repr__(self) -> str:
         return f"<Issue {self.id} {self.status}>"

@@ -12,10 +12,11 @@ from flask import current_app
 from sqlalchemy import select
 
 from web.extensions import db
-from web.models import ExpertProfile, Issue, Municipality, Prefecture, SupportProgram, User
+from web.models import ClosureDay, ExpertProfile, Issue, Municipality, Prefecture, SupportProgram, User
 from web.models.base import utcnow
 from web.models.geo import is_valid_municipality_code
 from web.services.accounts import find_user_by_email, normalise_email
+from web.services.business_days import replace_closure_days
 from web.services.validation import find_unstorable
 
 CONSENT_NOTICE_VERSION = "2026-11"
@@ -63,6 +64,7 @@ def load_seed(directory: str | Path | None = None) -> SeedReport:
     report = SeedReport()
     _seed_prefectures(root, report)
     _seed_municipalities(root, report)
+    _seed_closure_days(root, report)
     _seed_programs(root, report)
     _seed_accounts(root, report)
     _seed_experts(root, report)
@@ -95,6 +97,16 @@ def _seed_municipalities(root: Path, report: SeedReport) -> None:
             ))
             report.inserted["municipality"] += 1
     db.session.flush()
+
+
+def _seed_closure_days(root: Path, report: SeedReport) -> None:
+    """Give a town its own closure days, unless it already has some (its rule is replaced as a whole or not at all)."""
+    towns = set(db.session.scalars(select(ClosureDay.municipality_code).distinct()))
+    for row in _read_json(root / "closure_days.json"):
+        if row["municipality_code"] not in towns:
+            days = [(d["month"], d["day"], d["label"]) for d in row["days"]]
+            replace_closure_days(row["municipality_code"], days)
+            report.inserted["closure_day"] += len(days)
 
 
 def _seed_programs(root: Path, report: SeedReport) -> None:
