@@ -8,6 +8,7 @@ from web.models.engagement import Engagement
 from web.models.expert import ExpertMode, ExpertProfile, ExpertRole, ExpertSector
 from web.models.geo import Municipality, Prefecture
 from web.models.issue import Issue, IssueCoOwner, IssueRole
+from web.models.ledger import CapLedger
 from web.models.lifecycle import IllegalTransition, Lifecycle
 from web.models.login_throttle import LoginThrottle
 from web.models.notification import Notification
@@ -21,6 +22,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CandidateCuration",
+    "CapLedger",
     "ClosureDay",
     "Engagement",
     "EngagementRequest",
