@@ -348,3 +348,49 @@ class ExpertPutSchema(StrictSchema):
         load_only=True, load_default=None, label="現在のパスワード",
         metadata={"description": "現在のパスワード。連絡先（contact のメールアドレス・電話番号）を変更するときは必須"},
     )
+
+
+# ---------------------------------------------------------------- support programs and the cap ledger
+
+class ProgramSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String()
+    onsite_visits_cap = fields.Integer(attribute="max_onsite_visits_per_fy", allow_none=True, metadata={
+        "description": "年度あたりの現地訪問の上限回数（市町村ごと）。null は上限なし"})
+    online_hours_cap = fields.Float(attribute="max_online_hours_per_fy", allow_none=True, metadata={
+        "description": "年度あたりのオンライン支援の上限時間（市町村ごと）。null は上限なし"})
+    max_months = fields.Integer(allow_none=True, metadata={"description": "支援できる最長の月数。null は定めなし"})
+    visits_per_month = fields.Integer(allow_none=True, metadata={"description": "1か月あたりの訪問回数。null は定めなし"})
+    active = fields.Boolean()
+
+
+class UsageArgsSchema(StrictSchema):
+    municipality_code = Text(**required("市町村", "municipality_code"), validate=TOWN_CODE, metadata={
+        **MUNICIPALITY_CODE, "description": "市町村（職員は自分の市町村、コーディネーターは都道府県内の市町村）"})
+    fiscal_year = QueryNumber(**required("年度", "fiscal_year"), validate=Range(
+        min=2000, max=2100, error="fiscal_year は年度の始まる年を2000から2100までの整数で指定してください（例: 2026）。"),
+        metadata={"description": "年度（4月〜翌年3月）の始まる年。例: 2026 は令和8年度"})
+
+
+class VisitCountSchema(Schema):
+    allowed = fields.Integer(allow_none=True, metadata={"description": "上限回数。null は上限なし"})
+    used = fields.Integer(metadata={"description": "実施済み（報告済み）の回数"})
+    reserved = fields.Integer(metadata={"description": "予定（承諾済みで未報告）の回数"})
+    remaining = fields.Integer(allow_none=True, metadata={"description": "残り回数。null は上限なし"})
+
+
+class HourCountSchema(Schema):
+    allowed = fields.Float(allow_none=True, metadata={"description": "上限時間。null は上限なし"})
+    used = fields.Float(metadata={"description": "実施済み（報告済み）の時間"})
+    reserved = fields.Float(metadata={"description": "予定（承諾済みで未報告）の時間"})
+    remaining = fields.Float(allow_none=True, metadata={"description": "残り時間。null は上限なし"})
+
+
+class UsageSchema(Schema):
+    program_id = fields.Integer()
+    municipality_code = fields.String()
+    fiscal_year = fields.Integer()
+    fiscal_year_label = fields.String(metadata={"example": "令和8年度（2026年度）"})
+    onsite_visits = fields.Nested(VisitCountSchema)
+    online_hours = fields.Nested(HourCountSchema, metadata={"description": "時間（分単位で記録し、時間に換算）"})
