@@ -220,3 +220,8 @@ def test_twenty_threads_racing_for_the_last_on_site_visit_leave_exactly_one_rese
                for r in refusals)
     row = db.session.scalars(select(CapLedger)).one()
     assert (row.onsite_used, row.onsite_reserved, row.onsite_used + row.onsite_reserved) == (1, 2, 3)
+
+
+def test_online_time_that_is_not_whole_hours_is_told_in_hours_and_minutes(program):
+    check = check_plan(program, TOWN, monthly(date(2026, 4, 1), 7, "online", 90))
+    assert check.messages[0].endswith("上限10時間・実施済み0時間・予定0時間、この計画で10時間30分 → 30分超過します")
