@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from web.extensions import db
 from web.models import CapLedger, SupportProgram
+from web.services import ledger
 from web.services.errors import Conflict
 from web.services.ledger import (
     CapExceeded,
@@ -225,3 +226,19 @@ def test_twenty_threads_racing_for_the_last_on_site_visit_leave_exactly_one_rese
 def test_online_time_that_is_not_whole_hours_is_told_in_hours_and_minutes(program):
     check = check_plan(program, TOWN, monthly(date(2026, 4, 1), 7, "online", 90))
     assert check.messages[0].endswith("上限10時間・実施済み0時間・予定0時間、この計画で10時間30分 → 30分超過します")
+
+
+def test_a_cap_filled_after_the_check_is_refused_by_the_update_naming_only_that_fiscal_year(program, monkeypatch):
+    committed(program, TOWN, [PlannedVisit(date(2027, 5, 13), "onsite", 120)] * 3)
+    real_rows, reads = ledger._rows, []
+
+    def first_read_stale(*args):  # as if another plan committed right after our check read the ledger
+        reads.append(args)
+        return {} if len(reads) == 1 else real_rows(*args)
+
+    monkeypatch.setattr(ledger, "_rows", first_read_stale)
+    with pytest.raises(CapExceeded) as refusal, transaction():
+        reserve(program, TOWN, monthly(date(2027, 1, 1), 6))
+    assert str(refusal.value) == ("令和9年度 地域情報化アドバイザー（現地訪問）: "
+                                  "上限3回・実施済み0回・予定3回、この計画で3回 → 3回超過します")
+    assert (usage(program, TOWN, 2026).onsite.reserved, usage(program, TOWN, 2027).onsite.reserved) == (0, 3)

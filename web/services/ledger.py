@@ -255,7 +255,6 @@ def reserve(program: SupportProgram, municipality_code: str, planned: Iterable[P
     check = PlanCheck(_lines(program, municipality_code, deltas, towns))
     if not check.ok:
         raise CapExceeded(check.breaches)
-    refused = False
     for key, amounts in deltas.items():
         db.session.execute(insert(CapLedger).values(
             program_id=program.id, municipality_code=key[1], fiscal_year=key[0], onsite_cap=onsite_cap(program),
@@ -274,10 +273,12 @@ def reserve(program: SupportProgram, municipality_code: str, planned: Iterable[P
             values[cap_column] = cap
             if cap is not None:
                 statement = statement.where(used + reserved + amount <= cap)
-        refused |= db.session.execute(statement.values(values),
-                                      execution_options={"synchronize_session": False}).rowcount != 1
-    if refused:  # another plan took the room between our reading and our writing: say so with today's numbers
-        raise CapExceeded(PlanCheck(_lines(program, municipality_code, deltas, towns)).breaches or [_lost_race(program)])
+        if db.session.execute(statement.values(values),
+                              execution_options={"synchronize_session": False}).rowcount != 1:
+            # Another plan took the room after our check. Tell this row's numbers as they are now (the rows
+            # before it hold our own uncommitted additions, which the caller's rollback undoes).
+            lost = PlanCheck(_lines(program, municipality_code, {key: amounts}, towns)).breaches
+            raise CapExceeded(lost or [_lost_race(program)])
     return check
 
 
