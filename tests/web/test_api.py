@@ -72,6 +72,8 @@ EXPECTED_OPERATIONS = {
     "/api/v1/experts/{expert_id}": {"get"},
     "/api/v1/experts/me": {"get", "put"},
     "/api/v1/experts/me/recommended-issues": {"get"},
+    "/api/v1/me/calendar": {"get"},
+    "/api/v1/me/calendar/regenerate": {"post"},
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
