@@ -186,6 +186,7 @@ def feed_events(client: Any, url: str) -> list[Any]:
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
     assert response.headers["Cache-Control"].startswith("private")
+    assert "Set-Cookie" not in response.headers
     calendar = parse(response.data)
     return recurring_ical_events.of(calendar).between(datetime(2026, 5, 1, tzinfo=JST), datetime(2026, 6, 1, tzinfo=JST))
 

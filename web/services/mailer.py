@@ -74,8 +74,8 @@ def deliver(queue: list[QueuedMail]) -> int:
     """Send each mail on one connection; log failures with ids only; return how many were sent."""
     if not queue:
         return 0
-    connection = mail.get_connection(fail_silently=False)
     try:
+        connection = mail.get_connection(fail_silently=False)
         connection.open()
     except Exception as error:  # noqa: BLE001 (a mail failure must never break the request)
         for item in queue:
