@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from email.mime.text import MIMEText
 
 from flask_mailman import EmailMessage
+from icalendar import Calendar
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -39,7 +40,7 @@ def calendar_part(ics: bytes, method: str) -> MIMEText:
     """Return the .ics attachment: text/calendar with `method` equal to the file's METHOD, UTF-8."""
     if method not in ICS_METHODS:
         raise ValueError(f"unknown iCalendar method: {method!r}")
-    if f"\r\nMETHOD:{method}\r\n".encode() not in ics:
+    if str(Calendar.from_ical(ics).get("method", "")) != method:
         raise ValueError("the MIME method must equal the METHOD inside the .ics file")
     part = MIMEText(ics.decode("utf-8"), "calendar", "utf-8")
     part.set_param("method", method)
