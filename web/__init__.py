@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response
 
 from web.config import Config, load_or_create_secret_key
-from web.extensions import csrf, db, init_limiter, login_manager, migrate, talisman
+from web.extensions import csrf, db, init_limiter, login_manager, mail, migrate, talisman
 
 CSP = {
     "default-src": "'self'",
@@ -78,6 +78,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     init_limiter(app)
     init_login(app, login_manager)
+    init_mail(app)
     talisman.init_app(
         app,
         force_https=app.config["FORCE_HTTPS"],
@@ -89,11 +90,20 @@ def register_extensions(app: Flask) -> None:
     )
 
 
+def init_mail(app: Flask) -> None:
+    """Attach Flask-Mailman; warn when mail would be printed to stdout outside development and tests."""
+    mail.init_app(app)
+    if app.config["MAIL_BACKEND"] == "console" and not (app.debug or app.testing):
+        logging.getLogger(__name__).warning(
+            "MAIL_BACKEND is console: mail is printed to stdout, not sent. Set MAIL_SERVER (README, Configuration).")
+
+
 def register_blueprints(app: Flask) -> None:
     """Mount every blueprint."""
     from web.admin import bp as admin_bp
     from web.api import init_api
     from web.auth import bp as auth_bp
+    from web.calendar import bp as calendar_bp
     from web.experts import bp as experts_bp
     from web.issues import bp as issues_bp
     from web.main import bp as main_bp
@@ -105,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(issues_bp, url_prefix="/issues")
     app.register_blueprint(experts_bp, url_prefix="/experts")
     app.register_blueprint(matches_bp)
+    app.register_blueprint(calendar_bp)
     init_api(app)
 
 

@@ -92,6 +92,21 @@ class Config:
     # Keep the fitted index under instance/matcher_index so a restart loads it instead of refitting.
     MATCHER_PERSIST = _env_bool("MATCHER_PERSIST", True)
     SEED_DATA_DIR = os.environ.get("SEED_DATA_DIR", str(Path(__file__).resolve().parent.parent / "seed_data"))
+    # Mail (Flask-Mailman). Without MAIL_SERVER the "console" backend prints whole messages (addresses and
+    # bodies included) to stdout: development only (a warning is logged). Tests use "locmem" (mail.outbox).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or ("smtp" if MAIL_SERVER else "console")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS", False)
+    MAIL_USE_SSL = _env_bool("MAIL_USE_SSL", False)
+    MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "10"))
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "DXマッチング <no-reply@localhost>")
+    # The domain in each visit's iCalendar UID (visit-<id>@<domain>); never change it once calendars subscribed.
+    CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "dx-match.localhost")
+    # The site's public address for the calendar feed URL (https://example.jp); empty = the current request's host.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
 
 
 class TestConfig(Config):
@@ -108,3 +123,4 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     MATCHER_BUILD_SYNC = True
     MATCHER_PERSIST = False
+    MAIL_BACKEND = "locmem"

@@ -74,6 +74,8 @@ EXPECTED_OPERATIONS = {
     "/api/v1/experts/me/recommended-issues": {"get"},
     "/api/v1/programs": {"get"},
     "/api/v1/programs/{program_id}/usage": {"get"},
+    "/api/v1/me/calendar": {"get"},
+    "/api/v1/me/calendar/regenerate": {"post"},
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 

@@ -107,5 +107,7 @@ def test_the_run_covers_every_operation_but_token_revocation(app):
     operations = {(o.ok().method.upper(), o.ok().path) for o in _whole_api(app).get_all_operations()}
     assert ("DELETE", "/api/v1/auth/token") not in operations
     assert {("POST", "/api/v1/auth/token"), ("PUT", "/api/v1/experts/me"), ("PATCH", "/api/v1/issues/{issue_id}"),
-            ("POST", "/api/v1/issues"), ("POST", "/api/v1/issues/{issue_id}/publish")} <= operations
-    assert len(operations) == 13
+            ("POST", "/api/v1/issues"), ("POST", "/api/v1/issues/{issue_id}/publish"),
+            ("GET", "/api/v1/me/calendar"), ("POST", "/api/v1/me/calendar/regenerate"),
+            ("GET", "/api/v1/programs"), ("GET", "/api/v1/programs/{program_id}/usage")} <= operations
+    assert len(operations) == 15

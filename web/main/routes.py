@@ -1,13 +1,13 @@
 """Role-specific home pages and the public pages (privacy notice, accessibility policy)."""
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, send_from_directory, url_for
+from flask import abort, current_app, flash, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from web.auth.forms import EmptyForm
 from web.main import bp
-from web.services import dashboard, notifications
+from web.services import calendars, dashboard, notifications
 from web.services.errors import NotFound
 from web.transaction import transaction
 from web.urls import is_local_path
@@ -47,7 +47,21 @@ def healthz() -> dict[str, str]:
 @bp.route("/me")
 @login_required
 def me() -> str:
-    return render_template("main/me.html")
+    secret = calendars.current_secret(current_user)
+    calendar_url = calendars.feed_url(secret) if secret else None
+    return render_template("main/me.html", calendar_url=calendar_url, form=EmptyForm())
+
+
+@bp.route("/me/calendar", methods=["POST"])
+@login_required
+def regenerate_calendar() -> Response:
+    """Issue the private calendar URL, or replace it (the old URL stops working)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    with transaction():
+        calendars.regenerate(current_user)
+    flash("カレンダー配信URLを発行しました。以前のURLは使えなくなりました。", "success")
+    return redirect(url_for("main.me") + "#calendar")
 
 
 @bp.route("/notifications")

@@ -2,6 +2,7 @@
 from web.models.api_token import ApiToken
 from web.models.audit import AuditEvent
 from web.models.base import Base
+from web.models.calendar_token import CalendarToken
 from web.models.closure import ClosureDay
 from web.models.curation import CandidateCuration, ShortlistEntry
 from web.models.engagement import Engagement
@@ -21,6 +22,7 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "CalendarToken",
     "CandidateCuration",
     "CapLedger",
     "ClosureDay",

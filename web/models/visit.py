@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, event, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from web.codes import VISIT_MODES, VISIT_STATUSES
@@ -35,6 +36,7 @@ class Visit(Lifecycle, Base):
         check_in("status", VISIT_STATUSES),
         CheckConstraint("duration_minutes BETWEEN 15 AND 600", name="duration_range"),
         CheckConstraint("fiscal_year BETWEEN 2000 AND 2100", name="fiscal_year_range"),
+        CheckConstraint("sequence >= 0", name="sequence_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -44,6 +46,8 @@ class Visit(Lifecycle, Base):
     mode: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(12), default="proposed")
     fiscal_year: Mapped[int] = mapped_column(Integer)
+    # iCalendar SEQUENCE: +1 on every change of time, length, mode or status (see _bump_sequence below).
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     engagement: Mapped[Engagement] = relationship(back_populates="visits")
@@ -51,6 +55,18 @@ class Visit(Lifecycle, Base):
 
     def __repr__(self) -> str:
         return f"<Visit {self.id} {self.status}>"
+
+
+# What a calendar shows of a visit: a change to any of these is a new iCalendar SEQUENCE.
+CALENDAR_FIELDS = ("starts_at", "duration_minutes", "mode", "status")
+
+
+@event.listens_for(Visit, "before_update")
+def _bump_sequence(mapper: Any, connection: Any, visit: Visit) -> None:
+    """Increment `sequence` when an ORM flush changes what a calendar shows (Core UPDATEs must do it themselves)."""
+    state = inspect(visit)
+    if any(state.attrs[name].history.has_changes() for name in CALENDAR_FIELDS):
+        visit.sequence = (visit.sequence or 0) + 1
 
 
 class VisitReport(Base):
