@@ -4,7 +4,6 @@ Service-style functions: they flush and audit, the caller commits.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -13,15 +12,11 @@ from sqlalchemy import select
 from web.extensions import db
 from web.models import ApiToken, User
 from web.models.base import utcnow
+from web.security import hash_token
 from web.services import audit
 
 # Recording every request would turn each read into a write; once a minute is enough to see activity.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-def hash_token(raw: str) -> str:
-    """Return the hex SHA-256 of a token secret (what the database keeps instead of the secret)."""
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 def issue_token(user: User, hours: float) -> tuple[str, ApiToken]:

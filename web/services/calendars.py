@@ -21,7 +21,6 @@ from icalendar import Calendar, Event
 from sqlalchemy import Select, false, or_, select
 from sqlalchemy.orm import selectinload
 
-from web.api.tokens import hash_token
 from web.dates import JST
 from web.extensions import db
 from web.models import (
@@ -35,6 +34,7 @@ from web.models import (
     Visit,
 )
 from web.models.base import utcnow
+from web.security import hash_token
 from web.services import audit
 
 PRODID = "-//DX Match//visits//JA"
