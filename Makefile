@@ -5,6 +5,8 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := wsgi
+# Development prints mail to the terminal (README: Mail and calendars); production sets MAIL_SERVER.
+export MAIL_BACKEND ?= console
 
 .PHONY: run test install install-dev migrate seed lint typecheck bench evaluate clean
 

@@ -91,9 +91,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def init_mail(app: Flask) -> None:
-    """Attach Flask-Mailman; warn when mail would be printed to stdout outside development and tests."""
+    """Attach Flask-Mailman; warn when mail falls back to stdout because no mail server was configured."""
     mail.init_app(app)
-    if app.config["MAIL_BACKEND"] == "console" and not (app.debug or app.testing):
+    defaulted = app.config.get("MAIL_BACKEND_DEFAULTED", False)
+    if app.config["MAIL_BACKEND"] == "console" and defaulted and not (app.debug or app.testing):
         logging.getLogger(__name__).warning(
             "MAIL_BACKEND is console: mail is printed to stdout, not sent. Set MAIL_SERVER (README, Configuration).")
 

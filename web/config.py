@@ -96,6 +96,9 @@ class Config:
     # bodies included) to stdout: development only (a warning is logged). Tests use "locmem" (mail.outbox).
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or ("smtp" if MAIL_SERVER else "console")
+    # True when MAIL_BACKEND fell back to "console" because nothing was configured (then a warning is logged);
+    # `make run` chooses console explicitly, so development stays quiet.
+    MAIL_BACKEND_DEFAULTED = not os.environ.get("MAIL_BACKEND") and not MAIL_SERVER
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None

@@ -321,3 +321,17 @@ def test_the_me_page_issues_shows_and_regenerates_the_url(client, auth, make_use
     assert first != second
     assert client.get(first.removeprefix("http://localhost")).status_code == 404
     assert client.get(second.removeprefix("http://localhost")).status_code == 200
+
+
+def test_mail_falling_back_to_stdout_is_warned_about_but_a_chosen_console_backend_is_not(caplog):
+    from flask import Flask
+
+    from web import init_mail
+
+    for defaulted, warned in ((True, True), (False, False)):
+        app = Flask("probe")
+        app.config.update(MAIL_BACKEND="console", MAIL_BACKEND_DEFAULTED=defaulted)
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="web"):
+            init_mail(app)
+        assert ("MAIL_BACKEND is console" in caplog.text) is warned
