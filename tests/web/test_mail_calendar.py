@@ -312,12 +312,13 @@ def test_the_me_page_issues_shows_and_regenerates_the_url(client, auth, make_use
     auth.login(officer.email)
     page = client.get("/me").get_data(as_text=True)
     assert "カレンダー配信URLを発行する" in page and "/calendar/" not in page
-    client.post("/me/calendar")
-    page = client.get("/me").get_data(as_text=True)
+    page = client.post("/me/calendar", follow_redirects=True).get_data(as_text=True)
     assert '<label for="calendar-url" class="label">' in page and "誰でもあなたの予定を読めます" in page
+    assert "URLを発行しました" in page and "以前のURL" not in page.split("<h1")[0]
     first = shown_url(page)
-    client.post("/me/calendar")
-    second = shown_url(client.get("/me").get_data(as_text=True))
+    page = client.post("/me/calendar", follow_redirects=True).get_data(as_text=True)
+    assert "再発行しました。以前のURLは使えなくなりました" in page
+    second = shown_url(page)
     assert first != second
     assert client.get(first.removeprefix("http://localhost")).status_code == 404
     assert client.get(second.removeprefix("http://localhost")).status_code == 200

@@ -58,9 +58,11 @@ def regenerate_calendar() -> Response:
     """Issue the private calendar URL, or replace it (the old URL stops working)."""
     if not EmptyForm().validate_on_submit():
         abort(400)
+    had_one = calendars.current_secret(current_user) is not None
     with transaction():
         calendars.regenerate(current_user)
-    flash("カレンダー配信URLを発行しました。以前のURLは使えなくなりました。", "success")
+    flash("カレンダー配信URLを再発行しました。以前のURLは使えなくなりました。" if had_one
+          else "カレンダー配信URLを発行しました。", "success")
     return redirect(url_for("main.me") + "#calendar")
 
 
