@@ -26,6 +26,22 @@ def _login_message(client, email: str, password: str = WRONG) -> str:
     return re.search(r'<p class="flash flash-error">(.*?)</p>', page, re.DOTALL).group(1).strip()
 
 
+def _at_once(n: int, call) -> list:
+    """Run `call` in n threads released together by a barrier; return what each returned."""
+    barrier, results = threading.Barrier(n), []
+
+    def run() -> None:
+        barrier.wait()
+        results.append(call())
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 def _row() -> LoginThrottle:
     row = db.session.scalars(select(LoginThrottle)).one()
     db.session.refresh(row)
@@ -136,18 +152,7 @@ def test_twenty_concurrent_wrong_passwords_let_only_five_be_checked(make_user, a
     if not database_url.startswith("postgresql"):
         pytest.skip("concurrent writers need PostgreSQL (SQLite serialises the whole database)")
     email = make_user("officer").email
-    barrier, codes = threading.Barrier(20), []
-
-    def guess() -> None:
-        client = app.test_client()
-        barrier.wait()
-        codes.append(request_token(client, email, WRONG).status_code)
-
-    threads = [threading.Thread(target=guess) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    codes = _at_once(20, lambda: request_token(app.test_client(), email, WRONG).status_code)
     assert sorted(codes) == [401] * 5 + [429] * 15
     assert _row().failed_count == 5 and _row().locked_until > utcnow()
     failures = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "login_failed")).all()
@@ -168,19 +173,7 @@ def test_concurrent_right_passwords_after_one_failure_are_never_told_the_account
         pytest.skip("concurrent writers need PostgreSQL (SQLite serialises the whole database)")
     email = make_user("officer").email
     request_token(app.test_client(), email, WRONG)
-    barrier, codes = threading.Barrier(10), []
-
-    def log_in() -> None:
-        client = app.test_client()
-        barrier.wait()
-        codes.append(request_token(client, email, PASSWORD).status_code)
-
-    threads = [threading.Thread(target=log_in) for _ in range(10)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert codes == [200] * 10
+    assert _at_once(10, lambda: request_token(app.test_client(), email, PASSWORD).status_code) == [200] * 10
 
 
 def test_the_profile_form_says_the_account_is_locked_instead_of_wrong_password(make_expert, auth, client):
