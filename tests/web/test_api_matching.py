@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 
 from tests.web.test_api import api_as, assert_problem
+from web.extensions import db
+from web.models import CandidateCuration
 from web.services.matching import IndexNotReady
 
 BODY = "水田のドローン防除を検討したいが、庁内に知見がなく進め方が分からない。"
@@ -21,12 +23,24 @@ def issue(make_issue, make_expert):
 
 def test_candidates_have_the_exact_shape_and_are_sorted_by_score(client, make_user, issue):
     body = api_as(client, make_user("officer")).get(f"/issues/{issue.id}/candidates").get_json()
-    assert set(body) == {"issue_id", "candidates"} and body["issue_id"] == issue.id
+    assert set(body) == {"issue_id", "candidates", "excluded"} and body["issue_id"] == issue.id
     assert body["candidates"]
     assert all(set(c) == {"expert_id", "score", "parts", "reasons"} for c in body["candidates"])
     scores = [c["score"] for c in body["candidates"]]
     assert scores == sorted(scores, reverse=True)
     assert all(isinstance(r, str) for c in body["candidates"] for r in c["reasons"])
+
+
+def test_an_expert_excluded_by_the_coordinator_is_listed_with_the_reason_instead_of_ranked(client, make_user,
+                                                                                             issue):
+    ranked = api_as(client, make_user("officer")).get(f"/issues/{issue.id}/candidates").get_json()["candidates"]
+    excluded_id = ranked[0]["expert_id"]
+    db.session.add(CandidateCuration(issue_id=issue.id, expert_id=excluded_id, action="exclude",
+                                     reason="今期は対応できないと本人から連絡あり"))
+    db.session.commit()
+    body = api_as(client, make_user("officer")).get(f"/issues/{issue.id}/candidates").get_json()
+    assert excluded_id not in [c["expert_id"] for c in body["candidates"]]
+    assert [(e["expert_id"], e["reason"]) for e in body["excluded"]] == [(excluded_id, "今期は対応できないと本人から連絡あり")]
 
 
 def test_candidates_respect_the_limit(client, make_user, issue):

@@ -31,7 +31,7 @@ from web.services.issue_intake import (
     update_issue,
 )
 from web.services.issues import get_visible_issue, page_visible_issues
-from web.services.matching import rank_candidates
+from web.services.matching import exclusions, rank_candidates
 from web.transaction import transaction
 
 writers_only = requires_role(frozenset({"officer", "coordinator"}),
@@ -118,6 +118,9 @@ def publish_issue(issue_id: int) -> Issue:
 @bp.alt_response(404, response="NOT_FOUND")
 @bp.alt_response(503, response="SERVICE_UNAVAILABLE")
 def list_candidates(args: dict[str, int], issue_id: int) -> dict[str, Any]:
-    """Rank experts for an issue, pinned first, then by score (503 + Retry-After while the index builds)."""
+    """Rank experts for an issue, pinned first, then by score (503 + Retry-After while the index builds).
+
+    Experts a coordinator excluded are left out of `candidates` and listed in `excluded` with the reason."""
     issue = get_visible_issue(current_api_user(), issue_id)
-    return {"issue_id": issue.id, "candidates": rank_candidates(issue, limit=args["limit"])}
+    return {"issue_id": issue.id, "candidates": rank_candidates(issue, limit=args["limit"]),
+            "excluded": exclusions(issue)}

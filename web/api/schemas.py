@@ -218,10 +218,20 @@ class CandidateSchema(Schema):
     reasons = fields.List(fields.String(), metadata={"description": "おすすめの理由（日本語）"})
 
 
+class ExclusionSchema(Schema):
+    """A coordinator's exclusion of an expert for this issue; the reason is shown to the town."""
+
+    expert_id = fields.Integer()
+    reason = fields.String(metadata={"description": "除外の理由（コーディネーターの記入）"})
+    excluded_at = fields.DateTime(attribute="created_at", format="iso")
+
+
 class CandidateListSchema(Schema):
     issue_id = fields.Integer()
     candidates = fields.List(fields.Nested(CandidateSchema),
                              metadata={"description": "ピン留めした候補が先、その後はスコアの高い順"})
+    excluded = fields.List(fields.Nested(ExclusionSchema), metadata={
+        "description": "コーディネーターがこの課題の候補から除外した人材と理由（candidates には含まれません）、新しい順"})
 
 
 class RecommendedIssueSchema(Schema):
