@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, select, update
@@ -261,25 +262,48 @@ def reserve(program: SupportProgram, municipality_code: str, planned: Iterable[P
             online_cap_minutes=online_cap_minutes(program), onsite_reserved=0, onsite_used=0,
             online_reserved_minutes=0, online_used_minutes=0,
         ).on_conflict_do_nothing(index_elements=_KEY_COLUMNS))
-        statement = update(CapLedger).where(*_key_filter(program, key))
-        values: dict[Any, Any] = {}
-        for kind in KINDS:
-            amount = amounts[kind]
-            if not amount:
-                continue
-            used, reserved, cap_column = _columns(kind)
-            cap = _cap(program, kind)
-            values[reserved] = reserved + amount
-            values[cap_column] = cap
-            if cap is not None:
-                statement = statement.where(used + reserved + amount <= cap)
-        if db.session.execute(statement.values(values),
-                              execution_options={"synchronize_session": False}).rowcount != 1:
+        if not _guarded_update(program, key, amounts, partial(_reserve_change, program)):
             # Another plan took the room after our check. Tell this row's numbers as they are now (the rows
             # before it hold our own uncommitted additions, which the caller's rollback undoes).
             lost = PlanCheck(_lines(program, municipality_code, {key: amounts}, towns)).breaches
             raise CapExceeded(lost or [_lost_race(program)])
     return check
+
+
+Values = dict[Any, Any]
+Guard = ColumnElement[bool] | None
+Change = Callable[[str, int], tuple[Values, Guard]]
+
+
+def _guarded_update(program: SupportProgram, key: Key, amounts: Mapping[str, int], change: Change) -> bool:
+    """Apply `change` to every kind with an amount in one UPDATE of the row; False when a guard refused it.
+
+    `change(kind, amount)` returns the new column values and the condition the row must meet (None: none).
+    """
+    statement = update(CapLedger).where(*_key_filter(program, key))
+    values: Values = {}
+    for kind in KINDS:
+        if amounts[kind]:
+            new, guard = change(kind, amounts[kind])
+            values.update(new)
+            if guard is not None:
+                statement = statement.where(guard)
+    result = db.session.execute(statement.values(values), execution_options={"synchronize_session": False})
+    return bool(result.rowcount == 1)
+
+
+def _reserve_change(program: SupportProgram, kind: str, amount: int) -> tuple[Values, Guard]:
+    """Add to reserved, refresh the row's copy of the cap, and keep used + reserved within it."""
+    used, reserved, cap_column = _columns(kind)
+    cap = _cap(program, kind)
+    return {reserved: reserved + amount, cap_column: cap}, (None if cap is None else used + reserved + amount <= cap)
+
+
+def _move_change(to_used: bool, kind: str, amount: int) -> tuple[Values, Guard]:
+    """Take off reserved (onto used when `to_used`); only what is reserved can be taken."""
+    used, reserved, _cap_column = _columns(kind)
+    values = {reserved: reserved - amount, **({used: used + amount} if to_used else {})}
+    return values, reserved >= amount
 
 
 def _lost_race(program: SupportProgram) -> CapLine:
@@ -291,19 +315,7 @@ def _move(program: SupportProgram, municipality_code: str, planned: Iterable[Pla
           towns: Sequence[str] | None, *, to_used: bool) -> None:
     """Take a plan's amounts off `reserved` (and add them to `used` when `to_used`), row by row."""
     for key, amounts in _deltas(municipality_code, planned, towns).items():
-        statement = update(CapLedger).where(*_key_filter(program, key))
-        values: dict[Any, Any] = {}
-        for kind in KINDS:
-            amount = amounts[kind]
-            if not amount:
-                continue
-            used, reserved, _cap_column = _columns(kind)
-            values[reserved] = reserved - amount
-            if to_used:
-                values[used] = used + amount
-            statement = statement.where(reserved >= amount)
-        if db.session.execute(statement.values(values),
-                              execution_options={"synchronize_session": False}).rowcount != 1:
+        if not _guarded_update(program, key, amounts, partial(_move_change, to_used)):
             raise Conflict(f"{_short_fiscal_year(key[0])} {program.name}: 予定として確保されていない訪問は"
                            f"{'実施済みにできません' if to_used else '取り消せません'}。訪問の状態を確かめてください。")
 
