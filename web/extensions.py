@@ -39,9 +39,13 @@ def signup_limit() -> str:
     return str(current_app.config["RATELIMIT_SIGNUP"])
 
 
+#: The WSGI environ key services.login_throttle sets on a request whose password check failed (on the request,
+#: not on g: an app context may outlive one request).
+PASSWORD_FAILED = "dxmatch.password_failed"
+
+
 def _password_failed(response: Response) -> bool:
-    # Set by services.login_throttle on the request (not on g: an app context may outlive one request).
-    return bool(request.environ.get("dxmatch.password_failed"))
+    return bool(request.environ.get(PASSWORD_FAILED))
 
 
 # The login form and the token endpoint draw on ONE per-IP budget, and only failures are deducted

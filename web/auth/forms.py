@@ -1,11 +1,11 @@
 """Auth forms."""
 from __future__ import annotations
 
-import unicodedata
-
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from web.services.validation import half_width
 
 
 def strip_text(value: str | None) -> str | None:
@@ -15,7 +15,7 @@ def strip_text(value: str | None) -> str | None:
 
 def fold_email(value: str | None) -> str | None:
     """Trim a typed address and make full-width characters half-width (ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ → taro@example.jp)."""
-    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
+    return half_width(value) if isinstance(value, str) else value
 
 
 def email_field(autocomplete: str = "email") -> EmailField:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 from typing import Any, cast
 
 from flask import current_app
@@ -16,7 +15,7 @@ from web.models.base import utcnow
 from web.services import audit, login_throttle
 from web.services.errors import EmailTaken, ServiceError
 from web.services.login_throttle import LoginRefused
-from web.services.validation import Checker
+from web.services.validation import Checker, normalise_email
 
 MIN_PASSWORD_LENGTH = 8
 WRONG_CURRENT_PASSWORD = "現在のパスワードが正しくありません。"
@@ -25,11 +24,6 @@ COMMON_PASSWORDS = frozenset({
     "password", "password1", "12345678", "123456789", "1234567890", "qwertyui", "qwerty123",
     "11111111", "00000000", "abcd1234", "iloveyou", "passw0rd", "admin123", "letmein1", "p@ssw0rd",
 })
-
-
-def normalise_email(email: str) -> str:
-    """Return the address as stored: full-width characters made half-width (NFKC), trimmed, lower case."""
-    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 def _ip_tag(ip: str | None) -> str | None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from email_validator import EmailNotValidError, validate_email
@@ -16,7 +15,7 @@ from web.models.base import utcnow
 from web.services import audit
 from web.services.accounts import create_user
 from web.services.errors import NotFound, ServiceError
-from web.services.validation import Checker, InvalidInput, clean_tags
+from web.services.validation import Checker, InvalidInput, clean_tags, half_width
 from web.transaction import insert
 
 PRIVACY_NOTICE_VERSION = "2026-11"
@@ -28,12 +27,7 @@ _DASHES = str.maketrans(dict.fromkeys("\u2212\u2010\u2011\u2012\u2013\u2014\u201
 
 def normalise_phone(value: str | None) -> str:
     """Return a typed phone number in half-width digits and "-" (０１５４−２２−１２３４ → 0154-22-1234)."""
-    return unicodedata.normalize("NFKC", value or "").translate(_DASHES).strip()
-
-
-def normalise_typed_email(value: str | None) -> str:
-    """Return a typed e-mail address in half-width characters, trimmed (ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ → taro@example.jp)."""
-    return unicodedata.normalize("NFKC", value or "").strip()
+    return half_width(value).translate(_DASHES).strip()
 
 
 @dataclass
@@ -81,7 +75,7 @@ def _check_tags(c: Checker, name: str, label: str, values: list[str], limit: int
 
 
 def _check_contact(c: Checker, data: ExpertInput) -> tuple[str | None, str | None]:
-    email = normalise_typed_email(data.contact_email)
+    email = half_width(data.contact_email)
     phone = normalise_phone(data.contact_phone)
     if email:
         try:

@@ -18,21 +18,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import ColumnElement, CursorResult, Table, case, delete, literal, null, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from web.dates import JST
-from web.extensions import db
+from web.extensions import PASSWORD_FAILED, db
 from web.models import LoginThrottle, Notification, User
 from web.models.base import UTCDateTime, utcnow
 from web.services import audit
 from web.services.errors import ServiceError
+from web.services.validation import normalise_email
+from web.transaction import insert
 
 FORGET_AFTER = timedelta(hours=24)
 BAD_CREDENTIALS = "メールアドレスまたはパスワードが正しくありません。"
@@ -57,10 +57,6 @@ class LoginRefused(ServiceError):
         return max(1, math.ceil((self.retry_at - utcnow()).total_seconds()))
 
 
-#: The WSGI environ key that marks a request whose password check failed (see web.extensions).
-PASSWORD_FAILED = "dxmatch.password_failed"
-
-
 @dataclass(frozen=True)
 class Attempt:
     """A counted password attempt: the throttle key and this attempt's number in the current series."""
@@ -74,8 +70,7 @@ def throttle_key(email: str) -> str:
     secret = str(current_app.config["SECRET_KEY"]).encode()
     # The same folding as the stored addresses (NFKC, trimmed, lower case): ｉwamizawa@… and iwamizawa@… are
     # one account, so they must be one count.
-    folded = unicodedata.normalize("NFKC", email).strip().lower()
-    return hmac.new(secret, folded.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(secret, normalise_email(email).encode(), hashlib.sha256).hexdigest()
 
 
 def begin_attempt(email: str) -> Attempt:
@@ -171,10 +166,8 @@ def _lock_for(number: ColumnElement[int], now: datetime) -> ColumnElement[dateti
 
 def _ensure_row(key: str) -> None:
     """Insert the counter row if missing (INSERT … ON CONFLICT DO NOTHING, safe under concurrency)."""
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    db.session.execute(
-        dialect.insert(_TABLE).values(key=key, failed_count=0).on_conflict_do_nothing(index_elements=["key"])
-    )
+    new = insert(LoginThrottle).values(key=key, failed_count=0)
+    db.session.execute(new.on_conflict_do_nothing(index_elements=["key"]))
 
 
 def _mark_failed() -> None:

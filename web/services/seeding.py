@@ -15,9 +15,9 @@ from web.extensions import db
 from web.models import ClosureDay, ExpertProfile, Issue, Municipality, Prefecture, SupportProgram, User
 from web.models.base import utcnow
 from web.models.geo import is_valid_municipality_code
-from web.services.accounts import find_user_by_email, normalise_email
+from web.services.accounts import find_user_by_email
 from web.services.business_days import replace_closure_days
-from web.services.validation import find_unstorable
+from web.services.validation import find_unstorable, normalise_email
 
 CONSENT_NOTICE_VERSION = "2026-11"
 

@@ -150,6 +150,19 @@ def excerpt(value: object, limit: int = EXCERPT_LEN) -> str:
     return text + "…" if len(str(value)) > limit else text
 
 
+def half_width(value: str | None) -> str:
+    """Return typed text with full-width letters, digits and signs made half-width (NFKC), trimmed.
+
+    ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ → taro@example.jp; ０１５４ → 0154.
+    """
+    return unicodedata.normalize("NFKC", value or "").strip()
+
+
+def normalise_email(email: str | None) -> str:
+    """Return an address as accounts store and look it up: half-width, trimmed, lower case."""
+    return half_width(email).lower()
+
+
 def clean_text(value: str | None) -> str:
     """Trim, unify newlines and drop control and invisible (bidi, zero-width) characters; keep full-width letters."""
     if value is None:
