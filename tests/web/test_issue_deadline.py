@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, func, select, text
 from tests.web.test_api import api_as, assert_problem
 from tests.web.test_api_issues import VALID
 from tests.web.test_issues_ui import _form
-from tests.web.test_migrations import _app_context, empty_database  # noqa: F401 (a fixture)
+from tests.web.test_migrations import _app_context, empty_database, insert_town_and_issues  # noqa: F401 (a fixture)
 from web.dates import format_date_weekday, today_jst
 from web.extensions import db
 from web.models import Issue
@@ -153,15 +153,7 @@ def test_upgrade_moves_a_date_written_in_the_old_text_to_the_deadline_and_downgr
     with _app_context(empty_database):
         upgrade(revision="20261122_0002")
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO prefecture (code, name, kana, region) VALUES ('01', '北海道', 'ほ', '北海道')"))
-            conn.execute(text("INSERT INTO municipality (code, name, kana, prefecture_code) "
-                              "VALUES ('012106', '岩見沢市', 'いわみざわし', '01')"))
-            for n, budget in enumerate(["２０２７年３月３１日", "予算なし。令和9年3月31日までに試行", "2026/13/45"], 1):
-                conn.execute(text(
-                    "INSERT INTO issue (id, municipality_code, title, body, goal, constraints, budget_deadline, "
-                    "counterpart, sector, stage, menu, mode, months, status, created_at, updated_at) VALUES "
-                    f"({n}, '012106', '課題{n}', '本文', '', '', :budget, '', 'agriculture', 'use', 'spot', 'online', "
-                    "1, 'open', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"budget": budget})
+            insert_town_and_issues(conn, ["２０２７年３月３１日", "予算なし。令和9年3月31日までに試行", "2026/13/45"])
         upgrade()
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT budget_deadline, deadline FROM issue ORDER BY id")).all()

@@ -68,27 +68,32 @@ def test_migration_head_matches_the_models(empty_database):
     assert diff == []
 
 
+def insert_town_and_issues(conn, budgets: list[str]) -> None:
+    """Write 北海道, 岩見沢市 and one open spot issue per budget text as raw SQL (the schema of an old revision)."""
+    conn.execute(text("INSERT INTO prefecture (code, name, kana, region) VALUES ('01', '北海道', 'ほ', '北海道')"))
+    conn.execute(text("INSERT INTO municipality (code, name, kana, prefecture_code) "
+                      "VALUES ('012106', '岩見沢市', 'いわみざわし', '01')"))
+    for n, budget in enumerate(budgets, 1):
+        conn.execute(text(
+            "INSERT INTO issue (id, municipality_code, title, body, goal, constraints, budget_deadline, "
+            "counterpart, sector, stage, menu, mode, months, status, created_at, updated_at) VALUES "
+            f"({n}, '012106', '課題{n}', '本文', '', '', :budget, '', 'agriculture', 'use', 'spot', 'online', "
+            "1, 'open', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"), {"budget": budget})
+
+
 def test_origin_migration_marks_only_pins_with_the_plans_exact_reason_as_plan_pins(empty_database):
     engine = create_engine(empty_database)
     with _app_context(empty_database):
         upgrade(revision="20261129_0005")
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO prefecture (code, name, kana, region) VALUES ('01', '北海道', 'ほ', '北海道')"))
-            conn.execute(text("INSERT INTO municipality (code, name, kana, prefecture_code) "
-                              "VALUES ('012106', '岩見沢市', 'いわみざわし', '01')"))
+            insert_town_and_issues(conn, ["", ""])
             conn.execute(text("INSERT INTO user_account (id, email, password_hash, display_name, role, active, "
                               "session_version, created_at) VALUES (1, 'e@example.jp', 'x', '人材', 'expert', "
                               "true, 1, CURRENT_TIMESTAMP)"))
             conn.execute(text("INSERT INTO expert_profile (id, user_id, display_name, bio, prefecture_code, "
                               "home_label, travel_range, monthly_capacity, contact_consent, skills, certifications, "
-                              "last_confirmed_at, created_at, updated_at) VALUES (1, 1, '人材', '', '01', '札幌市', 'none', 1, false, "
-                              "'[]', '[]', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
-            for n in (1, 2):
-                conn.execute(text(
-                    "INSERT INTO issue (id, municipality_code, title, body, goal, constraints, budget_deadline, "
-                    "counterpart, sector, stage, menu, mode, months, status, created_at, updated_at) VALUES "
-                    f"({n}, '012106', '課題{n}', '本文', '', '', '', '', 'agriculture', 'use', 'spot', 'online', "
-                    "1, 'open', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+                              "last_confirmed_at, created_at, updated_at) VALUES (1, 1, '人材', '', '01', '札幌市', "
+                              "'none', 1, false, '[]', '[]', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
             for n, reason in ((1, "2026年4月の月次提案で採用"), (2, "面談の結果、2026年4月の月次提案で採用")):
                 conn.execute(text("INSERT INTO candidate_curation (issue_id, expert_id, action, reason, created_at) "
                                   "VALUES (:n, 1, 'pin', :r, CURRENT_TIMESTAMP)"), {"n": n, "r": reason})
