@@ -8,7 +8,16 @@ import pytest
 from sqlalchemy import func, select
 
 from web.extensions import db
-from web.models import Base, ExpertProfile, Issue, Municipality, SupportProgram, User
+from web.models import (
+    Base,
+    CandidateCuration,
+    ExpertProfile,
+    Issue,
+    Municipality,
+    ShortlistEntry,
+    SupportProgram,
+    User,
+)
 from web.services.seeding import load_seed
 
 SEED = Path(__file__).resolve().parents[2] / "seed_data"
@@ -92,3 +101,11 @@ def test_seed_gives_one_village_its_own_new_year_closure(seeded):
     assert calendar.is_business_day(date(2026, 12, 29), "053686")
     assert not calendar.is_business_day(date(2027, 1, 4), "053686")
     assert not calendar.is_business_day(date(2026, 12, 29), "052019")
+
+
+def test_demo_data_shows_a_deadline_a_pin_an_exclusion_and_a_shortlist(seeded):
+    assert db.session.scalars(select(Issue).where(Issue.municipality_code == "012106")).first().deadline is not None
+    issue = db.session.scalars(select(Issue).where(Issue.municipality_code == "014281")).first()  # 長沼町
+    actions = sorted(db.session.scalars(select(CandidateCuration.action).where(CandidateCuration.issue_id == issue.id)))
+    assert actions == ["exclude", "pin"]
+    assert db.session.scalar(select(func.count()).select_from(ShortlistEntry)) == 2

@@ -5,6 +5,7 @@ import csv
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,17 @@ from flask import current_app
 from sqlalchemy import select
 
 from web.extensions import db
-from web.models import ClosureDay, ExpertProfile, Issue, Municipality, Prefecture, SupportProgram, User
+from web.models import (
+    CandidateCuration,
+    ClosureDay,
+    ExpertProfile,
+    Issue,
+    Municipality,
+    Prefecture,
+    ShortlistEntry,
+    SupportProgram,
+    User,
+)
 from web.models.base import utcnow
 from web.models.geo import is_valid_municipality_code
 from web.services.accounts import find_user_by_email
@@ -69,6 +80,7 @@ def load_seed(directory: str | Path | None = None) -> SeedReport:
     _seed_accounts(root, report)
     _seed_experts(root, report)
     _seed_issues(root, report)
+    _seed_curations(root, report)
     db.session.flush()
     return report
 
@@ -168,12 +180,59 @@ def _seed_issues(root: Path, report: SeedReport) -> None:
         issue = Issue(**{k: row[k] for k in (
             "municipality_code", "title", "body", "sector", "stage", "menu", "mode", "months", "status")})
         issue.created_by_id = officers.get(row["municipality_code"])  # the town's demo officer posted it
+        issue.budget_deadline = row.get("budget_deadline", "")
+        issue.deadline = date.fromisoformat(row["deadline"]) if row.get("deadline") else None
         if row["status"] != "draft":
             issue.published_at = utcnow()
         issue.wanted_roles.update(row["wanted_roles"])
         issue.co_municipality_codes.update(row.get("co_municipality_codes", []))
         db.session.add(issue)
         report.inserted["issue"] += 1
+
+
+def _seed_curations(root: Path, report: SeedReport) -> None:
+    """Load a coordinator's pins and exclusions and a town's shortlist (issues and experts by their seed keys)."""
+    path = root / "curations.json"
+    if not path.exists():
+        return
+    issues, experts = _issues_by_key(root), _experts_by_key(root)
+    for row in _read_json(path):
+        issue, expert = issues.get(row["issue"]), experts.get(row["expert"])
+        if issue is None or expert is None:
+            raise ValueError(f"{path.name}: unknown issue {row['issue']!r} or expert {row['expert']!r}")
+        kind = "shortlist_entry" if row["action"] == "shortlist" else "candidate_curation"
+        if _add_curation(issue, expert, row):
+            report.inserted[kind] += 1
+
+
+def _add_curation(issue: Issue, expert: ExpertProfile, row: dict[str, Any]) -> bool:
+    """Add one pin, exclusion or shortlist entry unless it is there already; return whether it was added."""
+    if row["action"] == "shortlist":
+        if db.session.get(ShortlistEntry, (issue.id, expert.id)) is not None:
+            return False
+        db.session.add(ShortlistEntry(issue_id=issue.id, expert_id=expert.id, added_by_id=issue.created_by_id))
+        return True
+    if db.session.get(CandidateCuration, (issue.id, expert.id)) is not None:
+        return False
+    coordinator = db.session.scalar(select(User.id).where(
+        User.role == "coordinator", User.prefecture_code == issue.municipality.prefecture_code).order_by(User.id))
+    db.session.add(CandidateCuration(issue_id=issue.id, expert_id=expert.id, action=row["action"],
+                                     reason=row["reason"], curated_by_id=coordinator))
+    return True
+
+
+def _issues_by_key(root: Path) -> dict[str, Issue]:
+    db.session.flush()
+    by_title = {(i.municipality_code, i.title): i for i in db.session.scalars(select(Issue))}
+    return {row["key"]: by_title[(row["municipality_code"], row["title"])]
+            for row in _read_json(root / "issues.json") if (row["municipality_code"], row["title"]) in by_title}
+
+
+def _experts_by_key(root: Path) -> dict[str, ExpertProfile]:
+    by_email = {u.email: p for p, u in db.session.execute(
+        select(ExpertProfile, User).join(User, User.id == ExpertProfile.user_id))}
+    return {row["key"]: by_email[normalise_email(row["email"])]
+            for row in _read_json(root / "experts.json") if normalise_email(row["email"]) in by_email}
 
 
 def _first_officer_by_town() -> dict[str, int]:
