@@ -104,6 +104,27 @@ ENGAGEMENT_STATUSES = _frozen({
 
 VISIT_MODES = _frozen({"online": "オンライン", "onsite": "現地訪問"})
 
+# Why an expert declines a request; "outside_field" excludes the pair from future candidate lists and
+# "no_capacity" suggests lowering the monthly capacity (web/services/booking/requests.py).
+DECLINE_REASONS = _frozen({
+    "no_capacity": "この期間は対応できる余裕がない",
+    "outside_field": "専門分野の外である",
+    "schedule": "日程が合わない",
+    "other": "その他",
+})
+
+ENGAGEMENT_OUTCOMES = _frozen({
+    "solved": "解決した",
+    "partly": "一部解決した",
+    "not_solved": "解決しなかった",
+})
+
+# Weekdays as datetime.date.weekday() numbers.
+WEEKDAYS = _frozen({"0": "月", "1": "火", "2": "水", "3": "木", "4": "金"})
+
+# Which side of an engagement acted (proposed a time, confirmed, cancelled).
+SIDES = _frozen({"town": "市町村", "expert": "外部デジタル人材", "system": "自動提案"})
+
 VISIT_STATUSES = _frozen({
     "proposed": "日程調整中",
     "confirmed": "確定",

@@ -39,7 +39,7 @@ def test_closed_issue_with_an_engagement_shows_the_expert(officer, client, make_
     issue = make_issue(title="終わった課題", status="closed")
     expert = make_expert(display_name="札幌 一郎")
     db.session.add(Engagement(issue_id=issue.id, expert_id=expert.id, start_on=date(2026, 4, 1),
-                              end_on=date(2026, 9, 30), status="completed"))
+                              end_on=date(2026, 9, 30), status="completed", outcome="solved"))
     db.session.commit()
     card = _card(client.get("/issues/history").get_data(as_text=True), "終わった課題")
     assert "札幌 一郎" in card and "このシステムに登録されていません" not in card

@@ -246,7 +246,7 @@ def test_history_shows_who_helped_and_what_came_of_it(officer, client, make_issu
     engagement = Engagement(issue_id=issue.id, expert_id=expert.id, start_on=date(2026, 4, 1),
                             end_on=date(2026, 9, 30))
     visit = Visit(engagement=engagement, starts_at=datetime(2026, 5, 1, 1, tzinfo=UTC), mode="onsite",
-                  status="done", fiscal_year=2026)
+                  status="done", fiscal_year=2026, expert_id=expert.id, municipality_code=issue.municipality_code)
     db.session.add_all([engagement, visit, VisitReport(visit=visit, summary="防除計画の見直し案を作成した。")])
     db.session.commit()
     page = client.get("/issues/history").get_data(as_text=True)

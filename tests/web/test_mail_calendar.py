@@ -34,8 +34,10 @@ def make_visit(make_issue, make_expert):
                                 end_on=date(2026, 10, 31))
         db.session.add(engagement)
         db.session.flush()
+        confirmed_at = starts_at - timedelta(days=7) if status == "confirmed" else None
         visit = Visit(engagement_id=engagement.id, starts_at=starts_at, duration_minutes=120, mode=mode,
-                      status=status, fiscal_year=2026)
+                      status=status, fiscal_year=2026, expert_id=expert.id, municipality_code=issue.municipality_code,
+                      town_confirmed_at=confirmed_at, expert_confirmed_at=confirmed_at)
         db.session.add(visit)
         db.session.commit()
         return visit
@@ -82,6 +84,7 @@ def test_the_invitation_is_in_japanese_with_the_town_hall_or_online_as_location(
 def test_the_uid_is_stable_and_the_sequence_grows_with_every_change(make_visit):
     visit = make_visit(status="proposed")
     assert visit.sequence == 0
+    visit.town_confirmed_at = visit.expert_confirmed_at = MAY_13_1400 - timedelta(days=7)
     visit.status = "confirmed"
     db.session.commit()
     first = only_event(visit_ics(visit, "REQUEST"))

@@ -1,7 +1,7 @@
 """Database constraints and model behaviour."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -97,17 +97,18 @@ def test_consent_is_recorded_with_version_and_time(make_expert):
 def test_second_pending_request_for_the_same_pair_is_refused(make_issue, make_expert):
     issue, expert = make_issue(), make_expert()
     now = utcnow()
-    db.session.add(EngagementRequest(issue_id=issue.id, expert_id=expert.id, expires_at=now + timedelta(days=7)))
+    db.session.add(EngagementRequest(issue_id=issue.id, expert_id=expert.id, first_month=date(2026, 5, 1), expires_at=now + timedelta(days=7)))
     db.session.flush()
-    _flush_fails(EngagementRequest(issue_id=issue.id, expert_id=expert.id, expires_at=now + timedelta(days=7)))
+    _flush_fails(EngagementRequest(issue_id=issue.id, expert_id=expert.id, first_month=date(2026, 5, 1), expires_at=now + timedelta(days=7)))
 
 
 def test_a_declined_request_does_not_block_a_new_one(make_issue, make_expert):
     issue, expert = make_issue(), make_expert()
     now = utcnow()
     db.session.add(EngagementRequest(issue_id=issue.id, expert_id=expert.id, status="declined",
+                                     decline_reason="schedule", responded_at=now, first_month=date(2026, 5, 1),
                                      expires_at=now + timedelta(days=7)))
-    db.session.add(EngagementRequest(issue_id=issue.id, expert_id=expert.id, expires_at=now + timedelta(days=7)))
+    db.session.add(EngagementRequest(issue_id=issue.id, expert_id=expert.id, first_month=date(2026, 5, 1), expires_at=now + timedelta(days=7)))
     db.session.flush()
 
 

@@ -1,6 +1,7 @@
 """All models, imported here so metadata and Alembic see every table."""
 from web.models.api_token import ApiToken
 from web.models.audit import AuditEvent
+from web.models.availability import ExpertLoad, UnavailableDay
 from web.models.base import Base
 from web.models.calendar_token import CalendarToken
 from web.models.closure import ClosureDay
@@ -28,6 +29,7 @@ __all__ = [
     "ClosureDay",
     "Engagement",
     "EngagementRequest",
+    "ExpertLoad",
     "ExpertMode",
     "ExpertProfile",
     "ExpertRole",
@@ -43,6 +45,7 @@ __all__ = [
     "Prefecture",
     "ShortlistEntry",
     "SupportProgram",
+    "UnavailableDay",
     "User",
     "Visit",
     "VisitReport",

@@ -12,7 +12,7 @@ from web.models.user import User
 
 CURATION_ACTIONS = {"pin": "優先（ピン留め）", "exclude": "除外"}
 # Who set it: a coordinator by hand, or accepting the monthly plan (a plan pin may be replaced by a later plan).
-CURATION_ORIGINS = {"manual": "手動", "plan": "月次提案"}
+CURATION_ORIGINS = {"manual": "手動", "plan": "月次提案", "decline": "専門外として辞退"}
 
 
 class CandidateCuration(Base):
@@ -23,7 +23,8 @@ class CandidateCuration(Base):
         check_in("action", CURATION_ACTIONS),
         check_in("origin", CURATION_ORIGINS),
         CheckConstraint("length(reason) > 0", name="reason_given"),
-        CheckConstraint("origin = 'manual' OR action = 'pin'", name="plan_sets_pins_only"),
+        CheckConstraint("origin <> 'plan' OR action = 'pin'", name="plan_sets_pins_only"),
+        CheckConstraint("origin <> 'decline' OR action = 'exclude'", name="decline_sets_exclusions_only"),
     )
 
     issue_id: Mapped[int] = mapped_column(ForeignKey("issue.id", ondelete="CASCADE"), primary_key=True)

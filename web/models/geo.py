@@ -41,6 +41,8 @@ class Municipality(Base):
     subprefecture: Mapped[str | None] = mapped_column(String(20))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    #: The town hall's address, where on-site visits take place ("" = not recorded; pages then name the hall).
+    hall_address: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     prefecture: Mapped[Prefecture] = relationship(back_populates="municipalities")
 
