@@ -65,7 +65,7 @@ def is_api_path(path: str) -> bool:
 
 
 def problem(status: int, detail: str | None = None, *, errors: Mapping[str, list[str]] | None = None,
-            headers: Mapping[str, str] | None = None) -> Response:
+            headers: Mapping[str, str] | None = None, rule: str | None = None) -> Response:
     """Return an application/problem+json response with a Japanese title and detail."""
     fallback = 500 if status >= 500 else 400
     body: dict[str, Any] = {
@@ -74,6 +74,8 @@ def problem(status: int, detail: str | None = None, *, errors: Mapping[str, list
     }
     if errors:
         body["errors"] = dict(errors)
+    if rule:
+        body["rule"] = rule
     response = current_app.response_class(json.dumps(body, ensure_ascii=False), status=status,
                                           mimetype=PROBLEM_JSON)
     response.headers.update(headers or {})
@@ -186,7 +188,7 @@ def handle_service_error(error: ServiceError) -> Response:
         return problem(404, str(error))
     if isinstance(error, IndexNotReady):
         return problem(503, str(error), headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
-    return problem(409, str(error))
+    return problem(409, str(error), rule=getattr(error, "rule", None))
 
 
 def handle_unexpected(error: Exception) -> Response:

@@ -22,4 +22,15 @@ class NotFound(ServiceError):
 
 
 class Conflict(ServiceError):
-    """Someone else did the same thing at the same moment, or the object has already moved on (HTTP 409)."""
+    """Someone else did the same thing at the same moment, or the object has already moved on (HTTP 409).
+
+    ``rule`` names the rule that refused it (``program_cap``, ``expert_capacity``, ``expert_overlap``,
+    ``already_answered``, ...); the API returns it in the problem document.
+    """
+
+    rule: str | None = None
+
+    def __init__(self, message: str, field: str | None = None, *, rule: str | None = None) -> None:
+        super().__init__(message, field)
+        if rule is not None:
+            self.rule = rule

@@ -46,6 +46,8 @@ class PlannedVisit(NamedTuple):
 class CapExceeded(Conflict):
     """A plan would break a program's cap (HTTP 409); the message names the rule with the numbers."""
 
+    rule = "program_cap"
+
     def __init__(self, lines: Sequence[CapLine]) -> None:
         self.lines = list(lines)
         super().__init__("\n".join(line.message or "" for line in self.lines))
