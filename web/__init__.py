@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     from web.admin import bp as admin_bp
     from web.api import init_api
     from web.auth import bp as auth_bp
+    from web.booking import bp as booking_bp
     from web.calendar import bp as calendar_bp
     from web.experts import bp as experts_bp
     from web.issues import bp as issues_bp
@@ -117,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(experts_bp, url_prefix="/experts")
     app.register_blueprint(matches_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(booking_bp)
     init_api(app)
 
 

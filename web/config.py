@@ -86,6 +86,9 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
     SCHEDULER_ENABLED = _env_bool("SCHEDULER_ENABLED", False)
     MATCHER_REFIT_MINUTES = int(os.environ.get("MATCHER_REFIT_MINUTES", "30"))
+    # Booking: an unanswered request is reminded after, and expires after, this many business days of the town.
+    BOOKING_REMIND_BUSINESS_DAYS = max(1, int(os.environ.get("BOOKING_REMIND_BUSINESS_DAYS", "3")))
+    BOOKING_EXPIRE_BUSINESS_DAYS = max(2, int(os.environ.get("BOOKING_EXPIRE_BUSINESS_DAYS", "7")))
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # Build a missing matching index inside the request instead of in the background (tests, CLI).
     MATCHER_BUILD_SYNC = _env_bool("MATCHER_BUILD_SYNC", False)

@@ -12,9 +12,17 @@ from web.services.notifications import notify_once
 SIGNATURE = "\n\n--\n自治体DXマッチング（このメールは送信専用です）"
 
 
+def path_for(endpoint: str, **values: object) -> str:
+    """Return the path of a page, also outside a web request (jobs, CLI)."""
+    if has_request_context():
+        return url_for(endpoint, **values)
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config.get("APPLICATION_ROOT") or "/")
+    return adapter.build(endpoint, values)
+
+
 def absolute(endpoint: str, **values: object) -> str:
     """Return an absolute URL for mail: PUBLIC_BASE_URL when set (jobs, CLI), else the request's host."""
-    path = url_for(endpoint, **values)
+    path = path_for(endpoint, **values)
     base = current_app.config.get("PUBLIC_BASE_URL")
     if base:
         return f"{base}{path}"
@@ -31,7 +39,7 @@ def tell(user: User | None, key: str, *, kind: str, title: str, body: str, endpo
     """
     if user is None or not user.active:
         return False
-    link = url_for(endpoint, **values) if endpoint else None
+    link = path_for(endpoint, **values) if endpoint else None
     if not notify_once(user, key, kind=kind, title=title, body=body, link=link):
         return False
     text = body + (f"\n\n{absolute(endpoint, **values)}" if endpoint else "") + SIGNATURE

@@ -81,8 +81,8 @@ def items_for(first_month: date, months: int, onsite_months: Iterable[int], town
 
 
 def planned_visits(items: Iterable[PlanItem], minutes: int) -> list[ledger.PlannedVisit]:
-    return [ledger.PlannedVisit(item.day, item.mode, minutes if item.mode == "online" else 0,
-                                item.town if item.mode == "onsite" else None) for item in items]
+    return [ledger.PlannedVisit(item.day, item.mode, minutes, item.town if item.mode == "onsite" else None)
+            for item in items]
 
 
 def _ideal_order(days: list[date], slot: int, per_month: int) -> list[date]:
@@ -125,8 +125,9 @@ def propose_times(items: Sequence[PlanItem], expert: ExpertProfile, town: str, *
                 chosen = start
                 break
         if chosen is None:
-            raise InvalidInput({"first_month": [f"{item.month.year}年{item.month.month}月には、外部人材の予定と重ならない"
-                                                "訪問可能な営業日が残っていません。開始月か月数を見直してください。"]})
+            message = (f"{item.month.year}年{item.month.month}月には、外部人材の予定と重ならない"
+                       "訪問可能な営業日が残っていません。開始月か月数を見直してください。")
+            raise InvalidInput({"first_month": [message]})
         taken.append((chosen, chosen + timedelta(minutes=minutes)))
         placed.append(PlanItem(item.month, item.plan_month, item.mode, item.town, chosen.astimezone(JST)))
     return placed
@@ -135,7 +136,7 @@ def propose_times(items: Sequence[PlanItem], expert: ExpertProfile, town: str, *
 def planned_visit(visit: Visit) -> ledger.PlannedVisit:
     day = visit.starts_at.astimezone(JST).date()
     town = visit.municipality_code if visit.mode == "onsite" else None
-    return ledger.PlannedVisit(day, visit.mode, visit.reserved_minutes if visit.mode == "online" else 0, town)
+    return ledger.PlannedVisit(day, visit.mode, visit.reserved_minutes, town)
 
 
 def _ledger_args(engagement: Engagement) -> tuple[str, list[str] | None]:
@@ -146,10 +147,11 @@ def _ledger_args(engagement: Engagement) -> tuple[str, list[str] | None]:
 def hold(visits: Sequence[Visit], engagement: Engagement) -> None:
     """Reserve the visits in the program's cap ledger and book them in the expert's monthly load.
 
-    Sets each online visit's reserved_minutes to its duration first (release and consume use the same amounts).
+    Sets each visit's reserved_minutes to its duration first (release and consume use the same amounts; the
+    ledger counts minutes for online visits only).
     """
     for visit in visits:
-        visit.reserved_minutes = visit.duration_minutes if visit.mode == "online" else 0
+        visit.reserved_minutes = visit.duration_minutes
     if engagement.program is not None:
         code, towns = _ledger_args(engagement)
         ledger.reserve(engagement.program, code, [planned_visit(v) for v in visits], towns=towns)
