@@ -231,9 +231,13 @@ def test_extending_beyond_the_on_site_cap_is_refused_with_the_numbers_and_writes
     assert usage(world, 2026).onsite.reserved == 3 and load(world.expert, date(2027, 2, 1)) == 0
 
 
-def test_the_expert_cannot_extend(world, engagement):
+def test_the_expert_cannot_extend_and_a_spot_consultation_is_not_extended(world, engagement):
     with pytest.raises(ServiceError, match="支援の延長は市町村の担当者が行います"):
         act(engagements.extend, world.expert_user, engagement.id, 1)
+    engagement.menu = "spot"
+    db.session.commit()
+    with pytest.raises(ServiceError, match="スポット相談は延長できません"):
+        act(engagements.extend, world.officer, engagement.id, 1)
 
 
 def test_on_site_months_continue_with_the_step_of_the_pattern():
