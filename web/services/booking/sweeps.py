@@ -17,11 +17,13 @@ weekends, public holidays, the town's closure days). Reminders and nudges go out
 """
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import ColumnElement, exists, select, update
 
 from web.codes import VISIT_MODES
@@ -104,6 +106,21 @@ def _link(endpoint: str, **values: Any) -> dict[str, Any]:
     return {"endpoint": FALLBACK_ENDPOINT}
 
 
+def _with_urls(sweep: Callable[[datetime | None], int]) -> Callable[[datetime | None], int]:
+    """Run a sweep where url_for works: jobs and the CLI have no request, so build links against PUBLIC_BASE_URL
+    (or the development address) as notify.absolute does."""
+
+    @functools.wraps(sweep)
+    def run(now: datetime | None = None) -> int:
+        if has_request_context():
+            return sweep(now)
+        base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
+        with current_app.test_request_context("/", base_url=base):
+            return sweep(now)
+
+    return run
+
+
 # ---------------------------------------------------------------- claiming a row
 
 
@@ -126,6 +143,7 @@ def _reload(model: type[Any], row_id: int) -> Any:
 # ---------------------------------------------------------------- requests
 
 
+@_with_urls
 def remind_requests(now: datetime | None = None) -> int:
     """Remind the expert of each pending request whose reminder day has come; return how many were reminded."""
     now = _aware(now)
@@ -157,6 +175,7 @@ def _tell_request_reminder(request: EngagementRequest) -> None:
                 title="依頼への回答をお願いします", body=body, **_link(REQUEST_ENDPOINT, request_id=request.id))
 
 
+@_with_urls
 def expire_requests(now: datetime | None = None) -> int:
     """Expire each pending request past its expires_at; the issue returns to matching and both sides are told."""
     now = _aware(now)
@@ -198,6 +217,7 @@ def _tell_expiry(request: EngagementRequest, issue: Issue) -> None:
 # ---------------------------------------------------------------- visits
 
 
+@_with_urls
 def remind_visits(now: datetime | None = None) -> int:
     """Remind both sides of each visit whose business day before (of the town visited) has come.
 
@@ -252,6 +272,7 @@ def _tell_visit_reminder(visit: Visit) -> None:
         notify.tell(user, key, kind="visit_reminder", title=title, body=body, **link)
 
 
+@_with_urls
 def nudge_reports(now: datetime | None = None) -> int:
     """Ask the expert for the report of each confirmed visit two business days (of the town visited) after it
     without one; once per visit."""
@@ -288,6 +309,7 @@ def reconfirmation_cutoff(now: datetime | None = None) -> datetime:
     return _aware(now) - timedelta(days=_setting("RECONFIRM_AFTER_DAYS"))
 
 
+@_with_urls
 def remind_reconfirmation(now: datetime | None = None) -> int:
     """Remind each active expert whose profile needs reconfirming within RECONFIRM_NOTICE_DAYS (or already does),
     once per confirmation: the key holds the day of the last confirmation, so reconfirming starts a new period."""
