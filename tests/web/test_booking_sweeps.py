@@ -16,12 +16,21 @@ from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from tests.web.test_matches import corpus  # noqa: F401  (fixture)
+from tests.web.test_seed import seeded  # noqa: F401  (fixture)
 from web.config import check_booking_settings
 from web.dates import JST
 from web.extensions import db
 from web.jobs import tasks
 from web.models import (
-    Engagement, EngagementRequest, ExpertLoad, ExpertProfile, Issue, Notification, ShortlistEntry, User, Visit,
+    Engagement,
+    EngagementRequest,
+    ExpertLoad,
+    ExpertProfile,
+    Issue,
+    Notification,
+    ShortlistEntry,
+    User,
+    Visit,
     VisitReport,
 )
 from web.services import matching
@@ -366,7 +375,7 @@ def test_an_expert_already_left_out_is_told_so(app, app_ctx, people):
 def test_a_profile_not_reconfirmed_for_182_days_leaves_the_candidates_until_it_is_reconfirmed(
         app_ctx, corpus, make_user):  # noqa: F811 (the fixture imported above)
     drone, issue = corpus["drone"], corpus["issue"]
-    names = lambda: [v.expert.display_name for v in matching.rank_candidates(issue)]  # noqa: E731
+    names = lambda: [v.expert.display_name for v in matching.rank_candidates(issue)]
     assert "ドローン 太郎" in names()
     db.session.add(ShortlistEntry(issue_id=issue.id, expert_id=drone.id, added_by_id=make_user("officer").id))
     drone.last_confirmed_at = datetime.now(JST) - timedelta(days=183)
@@ -457,3 +466,10 @@ def test_links_point_home_until_the_booking_pages_exist(app_ctx):
 def test_every_sweeper_runs_on_an_empty_database(app_ctx):
     assert {name: sweep() for name, sweep in sweeps.SWEEPS.items()} == dict.fromkeys(sweeps.SWEEPS, 0)
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 0
+
+
+def test_the_demo_keeps_its_candidates_and_asks_no_demo_expert_to_reconfirm(seeded):  # noqa: F811
+    assert matching.not_reconfirmed() == set()
+    assert sweeps.remind_reconfirmation() == 0
+    issue = db.session.scalars(select(Issue).where(Issue.status == "open").order_by(Issue.id)).first()
+    assert matching.rank_candidates(issue)

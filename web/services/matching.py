@@ -411,10 +411,9 @@ def exclusions(issue: Issue) -> list[CandidateCuration]:
 def shortlist(issue: Issue) -> list[ShortlistItem]:
     """Return every expert on the issue's shortlist in the order added, ranked or not, excluded or not."""
     excluded = {c.expert_id: c for c in exclusions(issue)}
-    entries = db.session.scalars(select(ShortlistEntry).where(ShortlistEntry.issue_id == issue.id)
-                                 .options(selectinload(ShortlistEntry.expert))
-                                 .order_by(ShortlistEntry.created_at, ShortlistEntry.expert_id))
-    entries = list(entries)
+    entries = list(db.session.scalars(select(ShortlistEntry).where(ShortlistEntry.issue_id == issue.id)
+                                      .options(selectinload(ShortlistEntry.expert))
+                                      .order_by(ShortlistEntry.created_at, ShortlistEntry.expert_id)))
     stale = not_reconfirmed(entry.expert_id for entry in entries)
     return [ShortlistItem(entry.expert, excluded.get(entry.expert_id), str(entry.expert_id) in stale)
             for entry in entries]

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import current_app, has_request_context
@@ -64,7 +64,7 @@ def _aware(now: datetime | None) -> datetime:
     moment = now or utcnow()
     if moment.tzinfo is None:
         raise ValueError("a sweep needs an aware datetime (Japan time or UTC)")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def _from(day: date) -> datetime:
@@ -86,7 +86,7 @@ def due_dates(sent_at: datetime, municipality_code: str) -> tuple[date, datetime
     sent_on = sent_at.astimezone(JST).date()
     remind_on = calendar.add_business_days(sent_on, _setting("BOOKING_REMIND_BUSINESS_DAYS"), municipality_code)
     last_day = calendar.add_business_days(sent_on, _setting("BOOKING_EXPIRE_BUSINESS_DAYS"), municipality_code)
-    expires_at = datetime.combine(last_day + timedelta(days=1), time(0), JST).astimezone(timezone.utc)
+    expires_at = datetime.combine(last_day + timedelta(days=1), time(0), JST).astimezone(UTC)
     return remind_on, expires_at
 
 
@@ -106,7 +106,10 @@ def _link(endpoint: str, **values: Any) -> dict[str, Any]:
     return {"endpoint": FALLBACK_ENDPOINT}
 
 
-def _with_urls(sweep: Callable[[datetime | None], int]) -> Callable[[datetime | None], int]:
+Sweep = Callable[..., int]
+
+
+def _with_urls(sweep: Sweep) -> Sweep:
     """Run a sweep where url_for works: jobs and the CLI have no request, so build links against PUBLIC_BASE_URL
     (or the development address) as notify.absolute does."""
 
@@ -124,7 +127,7 @@ def _with_urls(sweep: Callable[[datetime | None], int]) -> Callable[[datetime | 
 # ---------------------------------------------------------------- claiming a row
 
 
-def _claim(model: type[EngagementRequest] | type[Visit], row_id: int, values: dict[str, Any],
+def _claim(model: type[EngagementRequest | Visit], row_id: int, values: dict[str, Any],
            *conditions: ColumnElement[bool]) -> bool:
     """Set `values` on the row if it still meets `conditions`; return whether this call changed it.
 
@@ -133,7 +136,7 @@ def _claim(model: type[EngagementRequest] | type[Visit], row_id: int, values: di
     """
     result = db.session.execute(update(model).where(model.id == row_id, *conditions).values(**values)
                                 .execution_options(synchronize_session=False))
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def _reload(model: type[Any], row_id: int) -> Any:
@@ -341,7 +344,7 @@ def remind_reconfirmation(now: datetime | None = None) -> int:
 # ---------------------------------------------------------------- all of them
 
 #: The sweepers by job id (web/jobs/scheduler.py registers each under this id; `flask jobs sweep --job ID`).
-SWEEPS = {
+SWEEPS: dict[str, Sweep] = {
     "remind_requests": remind_requests,
     "expire_requests": expire_requests,
     "remind_visits": remind_visits,
