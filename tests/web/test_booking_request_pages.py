@@ -178,6 +178,29 @@ def test_a_plan_that_breaks_the_cap_shows_the_numbers_in_japanese_and_is_not_sen
     assert count(EngagementRequest) == 0
 
 
+def test_a_second_request_to_the_same_expert_while_one_is_pending_is_refused(people, program, auth, client):
+    officer, issue, expert, _ = people
+    auth.login(officer.email)
+    assert client.post(new_url(issue, expert), data=form(program, send="1")).status_code == 303
+    again = client.post(new_url(issue, expert), data=form(program, send="1"))
+    assert again.status_code == 303 and again.headers["Location"].endswith("/requests?status=pending")
+    assert 'class="flash flash-error"' in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert count(EngagementRequest) == 1
+    form_page = client.get(new_url(issue, expert)).get_data(as_text=True)
+    assert "この課題について回答待ちの依頼がすでにあります" in form_page
+
+
+def test_excluded_experts_cannot_be_asked_and_the_reason_is_shown(people, program, auth, client):
+    officer, issue, expert, expert_user = people
+    sent = sent_request(officer, issue, expert, program)
+    with transaction():
+        requests.decline(expert_user, sent.id, "outside_field")
+    auth.login(officer.email)
+    response = client.post(new_url(issue, expert), data=form(program, send="1"))
+    assert response.status_code == 422 and "候補から除外されています" in response.get_data(as_text=True)
+    assert count(EngagementRequest) == 1
+
+
 def test_a_joint_issue_says_how_its_caps_are_counted(people, program, make_issue, auth, client):
     officer, _, expert, _ = people
     joint = make_issue(menu="joint", co_municipality_codes=("012068",))

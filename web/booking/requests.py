@@ -174,8 +174,9 @@ def new_request(issue_id: int) -> str | Response | tuple[str, int]:
                 errors = refused.errors
             except NotFound:
                 abort(404)
-            except Conflict:
-                raise
+            except Conflict as refusal:  # e.g. a pending request for the pair sent from another tab meanwhile
+                flash(str(refusal), "error")
+                return redirect(url_for("booking.request_list", status="pending"), code=303)
             except ServiceError as refusal:
                 errors = {"request": [str(refusal)]}
             else:
@@ -187,6 +188,7 @@ def new_request(issue_id: int) -> str | Response | tuple[str, int]:
     others = form.show_errors(errors)
     page = render_template("booking/request_form.html", issue=issue, expert=expert, form=form, preview=preview,
                            others=others, panels=_cap_panels(issue, form, programs),
+                           pending=request_views.pending_between(_me(), issue.id, expert.id),
                            towns=plans.towns_of(issue), names=request_views.town_names(plans.towns_of(issue)))
     return (page, 422) if errors else page
 

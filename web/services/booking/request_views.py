@@ -99,3 +99,10 @@ def requested_plan(request: EngagementRequest) -> list[plans.PlanItem]:
 
 def engagement_of(request: EngagementRequest) -> Engagement | None:
     return db.session.scalar(select(Engagement).where(Engagement.request_id == request.id))
+
+
+def pending_between(user: User, issue_id: int, expert_id: int) -> EngagementRequest | None:
+    """The pending request of the issue to the expert, if the user may see it (one at most, a unique index)."""
+    return db.session.scalar(access.requests_query(user).where(
+        EngagementRequest.issue_id == issue_id, EngagementRequest.expert_id == expert_id,
+        EngagementRequest.status == "pending"))
