@@ -241,6 +241,16 @@ def test_candidates_and_the_profile_lead_to_the_form(people, program, auth, clie
     assert f'value="{issue.id}"' in page and issue.title in page
 
 
+def test_the_candidate_list_and_the_shortlist_offer_to_request(people, program, auth, client):
+    officer, issue, expert, _ = people
+    auth.login(officer.email)
+    client.post(f"/issues/{issue.id}/shortlist/{expert.id}", data={"want": "add"})
+    page = client.get(f"/issues/{issue.id}/candidates").get_data(as_text=True)
+    link = f'href="/issues/{issue.id}/requests/new?expert_id={expert.id}"'
+    assert page.count(link) == 2  # the shortlist and the ranked card
+    assert "依頼する<span class=\"visually-hidden\">（札幌 一郎）</span>" in page
+
+
 # ------------------------------------------------------------------ answers
 
 
