@@ -238,6 +238,13 @@ def _excluded(issue: Issue, expert: ExpertProfile) -> CandidateCuration | None:
         CandidateCuration.action == "exclude"))
 
 
+def _pending(issue: Issue, expert: ExpertProfile) -> bool:
+    """A pending request for the pair exists (the partial unique index holds it under concurrency)."""
+    return db.session.scalar(select(EngagementRequest.id).where(
+        EngagementRequest.issue_id == issue.id, EngagementRequest.expert_id == expert.id,
+        EngagementRequest.status == "pending").limit(1)) is not None
+
+
 # ------------------------------------------------------------------ plan and caps
 
 
@@ -281,6 +288,8 @@ def send_request(user: User, data: RequestInput) -> EngagementRequest:
     valid = validate(user, data)
     if _excluded(valid.issue, valid.expert) is not None:
         raise ServiceError("この外部人材はこの課題の候補から除外されています（理由は候補一覧で確認できます）。")
+    if _pending(valid.issue, valid.expert):
+        raise Conflict("この外部人材にはこの課題について回答待ちの依頼がすでにあります。", rule="request_pending")
     result = preview(user, data)
     if not result.ok:
         raise InvalidInput({"plan": result.problems})
