@@ -43,10 +43,10 @@ from web.models import (
 from web.models.base import utcnow
 from web.services.booking import plans, requests, schedule
 from web.services.business_days import current_calendar
+from web.services.mailer import drop_pending_mail, pending_mail
 
 _FY_MONTH = re.compile(r"^fy(-?\d+):(\d{1,2})$")
 _ISSUE_PATH = ("open", "matching", "engaged", "closed")
-_OUTBOX_KEY = "mailer.outbox"
 
 
 class SeedDataError(ValueError):
@@ -165,8 +165,7 @@ def load_bookings(rows: list[dict[str, Any]], issues: dict[str, Issue], experts:
         raise SeedDataError(f"bookings.json: issue and expert {twice[0]} appear more than once")
     programs = {p.code: p for p in db.session.scalars(select(SupportProgram))}
     context = Context(issues, experts, programs, today_jst(), utcnow())
-    outbox = db.session().info.setdefault(_OUTBOX_KEY, [])
-    queued_before = len(outbox)
+    queued_before = len(pending_mail())
     for row in rows:
         if row["kind"] == "unavailable":
             _unavailable(row, context, inserted)
@@ -178,7 +177,7 @@ def load_bookings(rows: list[dict[str, Any]], issues: dict[str, Issue], experts:
         if row["kind"] == "live":
             _live(row, context, inserted)
     db.session.flush()
-    del outbox[queued_before:]  # demo accounts get in-app notifications only
+    drop_pending_mail(keep=queued_before)  # demo accounts get in-app notifications only
 
 
 def _unavailable(row: dict[str, Any], context: Context, inserted: Counter[str]) -> None:
