@@ -41,7 +41,7 @@ from web.models import (
     VisitReport,
 )
 from web.models.base import utcnow
-from web.services.booking import plans, requests, schedule
+from web.services.booking import plans, requests, schedule, sweeps
 from web.services.business_days import current_calendar
 from web.services.mailer import drop_pending_mail, pending_mail
 
@@ -228,7 +228,7 @@ def _request_row(row: dict[str, Any], issue: Issue, expert: ExpertProfile, reque
         first_month=first, months=row.get("months", 1), onsite_months=list(row.get("onsite_months", [])),
         weekdays=list(row.get("weekdays", [])), start_time=row.get("start_time", "14:00"),
         duration_minutes=row.get("minutes", 120), created_at=created,
-        expires_at=requests._due(created, issue.municipality_code))
+        expires_at=sweeps.due_dates(created, issue.municipality_code)[1])
 
 
 def _expired_request(row: dict[str, Any], issue: Issue, expert: ExpertProfile, requester: User,
@@ -391,7 +391,7 @@ def _date_back(request: EngagementRequest, engagement: Engagement | None, row: d
     if not sent:
         return
     created = at(business_days_back(context.today, sent, town), "10:00")
-    request.created_at, request.expires_at = created, requests._due(created, town)
+    request.created_at, request.expires_at = created, sweeps.due_dates(created, town)[1]
     if request.status == "pending":
         if request.expires_at <= context.now:
             raise SeedDataError(f"bookings.json: the pending request on {row['issue']} would have expired")
