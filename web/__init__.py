@@ -132,12 +132,19 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Expose date filters and code labels to templates."""
     from web import codes
-    from web.dates import format_date, format_date_weekday, format_fiscal_year, format_wareki
+    from web.dates import (
+        format_date,
+        format_date_weekday,
+        format_datetime_weekday,
+        format_fiscal_year,
+        format_wareki,
+    )
 
     app.context_processor(_unread_notifications)
     app.after_request(_no_store_when_logged_in)
     app.add_template_filter(format_date, "jpdate")
     app.add_template_filter(format_date_weekday, "jpdate_weekday")
+    app.add_template_filter(format_datetime_weekday, "datetime_jst")
     app.add_template_filter(format_wareki, "wareki")
     app.add_template_filter(format_fiscal_year, "fiscal_year")
     app.jinja_env.globals["codes"] = codes

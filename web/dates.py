@@ -62,6 +62,14 @@ def format_date_weekday(value: date | datetime | None) -> str:
     return f"{format_date(d)}（{WEEKDAYS[d.weekday()]}）"
 
 
+def format_datetime_weekday(value: datetime | None) -> str:
+    """Format as 2026年5月13日（水）14:00 (Japan time), the style of appointments and visits."""
+    if value is None:
+        return ""
+    local = value.astimezone(JST) if value.tzinfo else value
+    return f"{format_date_weekday(local)}{local:%H:%M}"
+
+
 def today_jst() -> date:
     """Return today's date in Japan (what "today" means to a town hall, whatever the server's zone)."""
     return datetime.now(JST).date()

@@ -12,10 +12,3 @@ from web.services.booking import access
 def request_detail(request_id: int) -> str:
     request = access.get_request(current_user, request_id)
     return f"依頼 {request.id}"
-
-
-@bp.route("/engagements/<int:engagement_id>")
-@login_required
-def engagement_detail(engagement_id: int) -> str:
-    engagement = access.get_engagement(current_user, engagement_id)
-    return f"支援 {engagement.id}"
