@@ -11,13 +11,20 @@ from sqlalchemy import func, select
 from web.dates import JST
 from web.extensions import db
 from web.models import (
-    CandidateCuration, CapLedger, Engagement, EngagementRequest, ExpertLoad, SupportProgram, User, Visit,
+    CandidateCuration,
+    CapLedger,
+    Engagement,
+    EngagementRequest,
+    ExpertLoad,
+    SupportProgram,
+    User,
+    Visit,
 )
 from web.services.booking import requests
 from web.services.booking.requests import AlreadyAnswered, RequestInput
 from web.services.business_days import is_business_day
 from web.services.errors import NotFound, ServiceError
-from web.services.ledger import CapExceeded, PlannedVisit, reserve
+from web.services.ledger import PlannedVisit, reserve
 from web.services.validation import InvalidInput
 from web.transaction import transaction
 
@@ -43,9 +50,9 @@ def people(make_user, make_issue, make_expert):
 
 
 def ask(officer, issue, expert, program, **overrides) -> EngagementRequest:
-    fields = dict(issue_id=issue.id, expert_id=expert.id, menu="accompaniment", program_id=program.id,
-                  first_month="2027-01", months=6, weekdays=[2], start_time="14:00", duration_minutes=120,
-                  message="よろしくお願いします。")
+    fields = {"issue_id": issue.id, "expert_id": expert.id, "menu": "accompaniment", "program_id": program.id,
+              "first_month": "2027-01", "months": 6, "weekdays": [2], "start_time": "14:00",
+              "duration_minutes": 120, "message": "よろしくお願いします。"}
     fields.update(overrides)
     with transaction():
         return requests.send_request(officer, RequestInput(**fields))
@@ -76,12 +83,10 @@ def test_a_second_answer_is_refused_as_already_answered_and_changes_nothing(peop
     sent = ask(officer, issue, expert, program)
     with transaction():
         requests.accept(expert_user, sent.id)
-    with pytest.raises(AlreadyAnswered, match="すでに回答済み"):
-        with transaction():
-            requests.accept(expert_user, sent.id)
-    with pytest.raises(AlreadyAnswered):
-        with transaction():
-            requests.decline(expert_user, sent.id, "schedule")
+    with pytest.raises(AlreadyAnswered, match="すでに回答済み"), transaction():
+        requests.accept(expert_user, sent.id)
+    with pytest.raises(AlreadyAnswered), transaction():
+        requests.decline(expert_user, sent.id, "schedule")
     assert db.session.scalar(select(func.count()).select_from(Engagement)) == 1
     assert db.session.scalar(select(func.count()).select_from(Visit)) == 6
 

@@ -8,7 +8,8 @@ from web.models import Engagement, EngagementRequest, IllegalTransition, Issue, 
 
 ALLOWED = {
     Issue: {("draft", "open"), ("draft", "withdrawn"), ("open", "matching"), ("open", "withdrawn"),
-            ("matching", "engaged"), ("matching", "open"), ("matching", "withdrawn"), ("engaged", "closed")},
+            ("matching", "engaged"), ("matching", "open"), ("matching", "withdrawn"), ("engaged", "closed"),
+            ("engaged", "matching")},
     EngagementRequest: {("pending", "accepted"), ("pending", "declined"), ("pending", "expired"),
                         ("pending", "withdrawn")},
     Engagement: {("active", "completed"), ("active", "cancelled")},

@@ -20,7 +20,8 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     "draft": frozenset({"open", "withdrawn"}),
     "open": frozenset({"matching", "withdrawn"}),
     "matching": frozenset({"engaged", "open", "withdrawn"}),
-    "engaged": frozenset({"closed"}),
+    # An engagement cancelled with none other active sends the issue back to matching (booking/engagements.py).
+    "engaged": frozenset({"closed", "matching"}),
     "closed": frozenset(),
     "withdrawn": frozenset(),
 }

@@ -18,7 +18,7 @@ from email.utils import parseaddr
 
 from flask import current_app, url_for
 from icalendar import Calendar, Event
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, false, select
 from sqlalchemy.orm import selectinload
 
 from web.dates import JST
@@ -26,9 +26,7 @@ from web.extensions import db
 from web.models import (
     CalendarToken,
     Engagement,
-    ExpertProfile,
     Issue,
-    IssueCoOwner,
     Municipality,
     User,
     Visit,
@@ -56,7 +54,9 @@ def visit_uid(visit: Visit) -> str:
 
 def _location(visit: Visit) -> str:
     if visit.mode == "online":
-        return "オンライン"
+        return f"オンライン {visit.meeting_url}".strip()
+    if visit.place:
+        return visit.place
     town = visit.engagement.issue.municipality
     return f"{town.full_name} 庁舎"
 
@@ -111,20 +111,13 @@ def invitation_method(visit: Visit) -> str | None:
 # ---------------------------------------------------------------- whose visits
 
 def visible_visits(user: User) -> Select[tuple[Visit]]:
-    """The visits on `user`'s calendar: an expert's own, an officer's town's, a coordinator's prefecture's."""
-    query = select(Visit).join(Engagement, Visit.engagement_id == Engagement.id)
-    if user.role == "expert":
-        own = select(ExpertProfile.id).where(ExpertProfile.user_id == user.id)
-        return query.where(Engagement.expert_id.in_(own))
-    if user.role == "officer":
-        towns = [user.municipality_code]
-    elif user.role == "coordinator":
-        towns = select(Municipality.code).where(Municipality.prefecture_code == user.prefecture_code)
-    else:
-        return query.where(false())
-    co_owned = select(IssueCoOwner.issue_id).where(IssueCoOwner.municipality_code.in_(towns))
-    owned = select(Issue.id).where(Issue.municipality_code.in_(towns))
-    return query.where(or_(Engagement.issue_id.in_(owned), Engagement.issue_id.in_(co_owned)))
+    """The visits on `user`'s calendar: an expert's own, an officer's town's, a coordinator's prefecture's
+    (the booking flow's one visibility rule for visits; an admin's feed is empty)."""
+    from web.services.booking.access import visits_query
+
+    if user.role not in ("expert", "officer", "coordinator"):
+        return select(Visit).where(false())
+    return visits_query(user)
 
 
 def feed_ics(user: User) -> bytes:

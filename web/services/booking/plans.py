@@ -125,8 +125,9 @@ def propose_times(items: Sequence[PlanItem], expert: ExpertProfile, town: str, *
                 chosen = start
                 break
         if chosen is None:
-            raise InvalidInput({"first_month": [f"{item.month.year}年{item.month.month}月には、外部人材の予定と重ならない"
-                                                "訪問可能な営業日が残っていません。開始月か月数を見直してください。"]})
+            message = (f"{item.month.year}年{item.month.month}月には、外部人材の予定と重ならない"
+                       "訪問可能な営業日が残っていません。開始月か月数を見直してください。")
+            raise InvalidInput({"first_month": [message]})
         taken.append((chosen, chosen + timedelta(minutes=minutes)))
         placed.append(PlanItem(item.month, item.plan_month, item.mode, item.town, chosen.astimezone(JST)))
     return placed

@@ -20,7 +20,16 @@ from sqlalchemy.orm import selectinload
 from web.codes import DECLINE_REASONS, MENUS
 from web.dates import JST, fiscal_year_of, format_date_weekday, today_jst
 from web.extensions import db
-from web.models import CandidateCuration, Engagement, EngagementRequest, ExpertProfile, Issue, SupportProgram, User, Visit
+from web.models import (
+    CandidateCuration,
+    Engagement,
+    EngagementRequest,
+    ExpertProfile,
+    Issue,
+    SupportProgram,
+    User,
+    Visit,
+)
 from web.models.base import utcnow
 from web.services import audit, ledger
 from web.services.booking import access, capacity, notify, plans, schedule
