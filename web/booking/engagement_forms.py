@@ -10,6 +10,8 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, time
+from types import MappingProxyType
+from typing import ClassVar
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
@@ -33,7 +35,7 @@ class PlacedErrorsForm(FlaskForm):
     """A form that shows a service's InvalidInput messages under its fields."""
 
     #: Service field names that belong to another form field (e.g. the service's starts_at is our date).
-    FIELD_ALIASES: Mapping[str, str] = {}
+    FIELD_ALIASES: ClassVar[Mapping[str, str]] = MappingProxyType({})
 
     def show_errors(self, errors: Mapping[str, list[str]]) -> list[str]:
         """Put the messages under their fields; return those that belong to no field (to flash)."""
@@ -84,7 +86,7 @@ def parse_time(checker: Checker, field: str, label: str, value: str | None) -> t
 class MoveForm(PlacedErrorsForm):
     """Propose another time for a visit."""
 
-    FIELD_ALIASES = {"starts_at": "day"}
+    FIELD_ALIASES: ClassVar[Mapping[str, str]] = MappingProxyType({"starts_at": "day"})
 
     day = DatePartsField("日付")
     start_time = StringField("開始時刻", render_kw={"inputmode": "numeric", "autocomplete": "off"})
@@ -142,7 +144,7 @@ class ExtendForm(PlacedErrorsForm):
 class UnavailableForm(PlacedErrorsForm):
     """The expert declares a day on which they take no visits."""
 
-    FIELD_ALIASES = {"starts_at": "day"}
+    FIELD_ALIASES: ClassVar[Mapping[str, str]] = MappingProxyType({"starts_at": "day"})
 
     day = DatePartsField("対応できない日")
     note = StringField("メモ（任意・自分用）")

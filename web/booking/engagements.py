@@ -13,7 +13,6 @@ from __future__ import annotations
 import calendar
 import logging
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -38,7 +37,7 @@ from web.booking.engagement_forms import (
     parse_day,
 )
 from web.codes import STAGES
-from web.dates import JST, format_date_weekday, today_jst
+from web.dates import JST, fiscal_year_of, format_date_weekday, format_fiscal_year, today_jst
 from web.extensions import db
 from web.models import Engagement, ExpertProfile, Issue, IssueCoOwner, Municipality, User, Visit, VisitReport
 from web.models.base import utcnow
@@ -144,13 +143,12 @@ class StageStep:
     reached: bool
 
 
-def stage_steps(engagement: Engagement, visit_list: Iterable[Visit]) -> list[StageStep]:
+def stage_steps(stage_at_start: str, latest_stage: str | None) -> list[StageStep]:
     """The DX stages i–vii in order, marking the stage at the start and the latest stage a report names."""
-    reported = [v.report.stage for v in visit_list if v.report is not None and v.report.stage]
-    current = reported[-1] if reported else engagement.stage_at_start
+    current = latest_stage or stage_at_start
     order = list(STAGES)
     reached_until = order.index(current) if current in order else -1
-    return [StageStep(code, label, code == engagement.stage_at_start, code == current, i <= reached_until)
+    return [StageStep(code, label, code == stage_at_start, code == current, i <= reached_until)
             for i, (code, label) in enumerate(STAGES.items())]
 
 
@@ -172,6 +170,12 @@ def meeting_link(visit: Visit) -> str:
     return url if url.startswith(("https://", "http://")) else ""
 
 
+def fiscal_years(engagement: Engagement) -> str:
+    """令和8年度（2026年度）, or 令和8年度（2026年度）〜令和9年度（2027年度） for a period across two."""
+    first, last = fiscal_year_of(engagement.start_on), fiscal_year_of(engagement.end_on)
+    return format_fiscal_year(first) if first == last else f"{format_fiscal_year(first)}〜{format_fiscal_year(last)}"
+
+
 @bp.route("/engagements/<int:engagement_id>")
 @login_required
 def engagement_detail(engagement_id: int) -> str:
@@ -179,9 +183,11 @@ def engagement_detail(engagement_id: int) -> str:
     side = _side(engagement.expert_id)
     visit_list = visits.visits_of(engagement)
     towns = _town_names(engagement.issue)
+    progress = engagements.engagement_progress(engagement)
     return render_template(
         "booking/engagement_detail.html", engagement=engagement, side=side, visits=visit_list, towns=towns,
-        joint=len(towns) > 1, steps=stage_steps(engagement, visit_list), form=EmptyForm(), now=utcnow(),
+        joint=len(towns) > 1, progress=progress, form=EmptyForm(), now=utcnow(),
+        steps=stage_steps(progress.stage_at_start, progress.latest_stage), fiscal_years=fiscal_years(engagement),
         active=engagement.status == "active", place_text=place_text, meeting_link=meeting_link,
         can_see_issue=_me().role in ("officer", "coordinator", "admin"),
     )
@@ -302,8 +308,7 @@ def report_visit(visit_id: int) -> str | Response | tuple[str, int]:
 
 
 def _latest_stage(engagement: Engagement) -> str:
-    steps = stage_steps(engagement, visits.visits_of(engagement))
-    return next((step.code for step in steps if step.current), engagement.stage_at_start)
+    return engagements.engagement_progress(engagement).latest_stage or engagement.stage_at_start
 
 
 @bp.route("/reports/<int:report_id>/acknowledge", methods=["POST"])
@@ -368,14 +373,9 @@ def complete_engagement(engagement_id: int) -> str | Response | tuple[str, int]:
         return engagement
     form = CompleteForm()
     if form.validate_on_submit():
-        checker = Checker()
-        rating = checker.integer("rating", "評価", form.rating.data, 1, 5) if form.rating.data else None
-        if rating is None:
-            checker.add("rating", "評価を1〜5から選んでください。")
         try:
-            checker.raise_if_any()
             with transaction():
-                engagements.complete(_me(), engagement.id, form.outcome.data or "", rating,
+                engagements.complete(_me(), engagement.id, form.outcome.data or "", form.rating.data or None,
                                      form.comment.data or "")
         except InvalidInput as error:
             _refused(form, error)
@@ -466,11 +466,12 @@ def visit_counts(engagement_ids: list[int]) -> dict[int, VisitCounts]:
             done[engagement_id] = count
         elif status in OPEN_VISIT_STATUSES:
             planned[engagement_id] = planned.get(engagement_id, 0) + count
-    next_at = dict(db.session.execute(
-        select(Visit.engagement_id, func.min(Visit.starts_at))
-        .where(Visit.engagement_id.in_(engagement_ids), Visit.status.in_(OPEN_VISIT_STATUSES),
-               Visit.starts_at >= utcnow())
-        .group_by(Visit.engagement_id)).tuples())
+    next_at: dict[int, datetime] = {
+        pk: at for pk, at in db.session.execute(
+            select(Visit.engagement_id, func.min(Visit.starts_at))
+            .where(Visit.engagement_id.in_(engagement_ids), Visit.status.in_(OPEN_VISIT_STATUSES),
+                   Visit.starts_at >= utcnow())
+            .group_by(Visit.engagement_id))}
     return {pk: VisitCounts(done.get(pk, 0), planned.get(pk, 0), next_at.get(pk)) for pk in engagement_ids}
 
 
