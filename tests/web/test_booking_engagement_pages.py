@@ -472,3 +472,38 @@ def test_someone_elses_engagement_looks_missing_on_every_route(reported, make_us
     assert all(v.town_confirmed_at is None for v in engagement.visits if v.status == "proposed")
     saved = reload(VisitReport, saved.id)
     assert (saved.acknowledged_at, saved.question, saved.summary) == (None, "", "ドローン防除の実証計画を一緒に作りました。")
+
+
+def _statements_of(client, path: str) -> int:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        page(client, path)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_schedule_page_issues_the_same_few_queries_however_many_visits_the_month_has(
+        world, make_user, make_issue, make_expert, program, client, auth):
+    month = world.visits[1].starts_at.astimezone(JST).date().replace(day=1)
+    login(auth, world.expert_user)
+    few = _statements_of(client, f"/schedule?month={month:%Y-%m}")
+    for n in range(3):  # three more engagements of the same expert, ten visits each in that month
+        issue = make_issue(status="engaged", title=f"課題{n}")
+        engagement = Engagement(issue_id=issue.id, expert_id=world.expert.id, start_on=month, end_on=month,
+                                stage_at_start="issue_definition")
+        db.session.add(engagement)
+        db.session.flush()
+        db.session.add_all(_visit(engagement, datetime.combine(month.replace(day=day + 1), time(8 + n * 3), JST),
+                                  "online") for day in range(10))
+    db.session.commit()
+    html = page(client, f"/schedule?month={month:%Y-%m}")
+    assert f"{month.year}年{month.month}月の予定（31件）" in html and "課題2" in html
+    assert _statements_of(client, f"/schedule?month={month:%Y-%m}") == few <= 8
