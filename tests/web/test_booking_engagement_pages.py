@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 from web.dates import JST, fiscal_year_of, today_jst
 from web.extensions import db
 from web.models import (
-    Engagement, ExpertProfile, Issue, SupportProgram, UnavailableDay, User, Visit, VisitReport,
+    Engagement,
+    ExpertProfile,
+    Issue,
+    SupportProgram,
+    UnavailableDay,
+    User,
+    Visit,
+    VisitReport,
 )
 from web.models.base import utcnow
 from web.services.booking import plans
@@ -209,6 +216,19 @@ def test_a_bad_date_in_the_move_form_gets_a_japanese_message_and_nothing_is_writ
     assert 'id="error-summary"' in html and 'href="#day"' in html and 'aria-invalid="true"' in html
     moved = reload(Visit, visit.id)
     assert (moved.starts_at, moved.sequence, moved.status) == before
+
+
+def test_moving_onto_another_visit_is_a_conflict_flashed_on_the_form_and_nothing_moves(world, client, auth):
+    taken = world.visits[0].starts_at.astimezone(JST)
+    visit = world.visits[1]
+    login(auth, world.officer)
+    path = f"/visits/{visit.id}/move"
+    response = client.post(path, headers={"Referer": f"http://localhost{path}"}, data={
+        "day-year": str(taken.year), "day-month": str(taken.month), "day-day": str(taken.day),
+        "start_time": "15:00", "note": ""})
+    assert response.status_code == 303 and response.headers["Location"] == path
+    assert "別の訪問が入っています" in page(client, path)
+    assert reload(Visit, visit.id).starts_at == visit.starts_at
 
 
 def test_a_bad_time_in_the_move_form_is_refused_under_the_time(world, client, auth):

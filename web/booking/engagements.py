@@ -268,7 +268,7 @@ def cancel_visit(visit_id: int) -> str | Response | tuple[str, int]:
 
 def _report_input(form: ReportForm) -> ReportInput:
     return ReportInput(summary=form.summary.data or "", decisions=form.decisions.data or "",
-                       next_actions=form.next_actions.data or "", hours=form.hours.data or None,  # type: ignore[arg-type]
+                       next_actions=form.next_actions.data or "", hours=form.hours.data or None,
                        stage=form.stage.data or None)
 
 
@@ -499,7 +499,7 @@ def engagement_list() -> str:
     query = access.engagements_query(user)
     if town:
         query = _by_town(query, town)
-    rows = list(db.session.scalars(
+    rows: list[Engagement] = list(db.session.scalars(
         query.options(joinedload(Engagement.issue).joinedload(Issue.municipality).joinedload(Municipality.prefecture),
                       joinedload(Engagement.expert), joinedload(Engagement.program))
         .order_by(Engagement.start_on.desc(), Engagement.id.desc())))
@@ -557,7 +557,7 @@ def schedule_page() -> str:
         upcoming=upcoming, upcoming_limit=UPCOMING_SHOWN, wrong_month=wrong_month, this_month=this_month,
         previous=previous if previous.year >= CALENDAR_YEARS[0] else None,
         following=following if following.year <= CALENDAR_YEARS[1] else None,
-        weekdays="日月火水木金土", place_text=place_text,
+        weekdays="日月火水木金土", truncated=len(month_visits) >= visits.UPCOMING_LIMIT,
     )
 
 
