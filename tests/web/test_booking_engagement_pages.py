@@ -394,7 +394,7 @@ def test_the_schedule_lists_the_months_visits_in_the_calendar(world, client, aut
     cell = cell[:cell.index("</td>")]
     assert "14:00–16:00 オンライン（日程調整中）" in cell
     assert f'href="/engagements/{world.engagement.id}#visit-{visit.id}"' in cell
-    assert '<th scope="col">日</th>' in table
+    assert '<th scope="col">日<span class="visually-hidden">曜日</span></th>' in table
     assert f"前の月（{(local.replace(day=1) - timedelta(days=1)):%Y}年" in html and "次の月（" in html
     assert "これからの予定" in html and html.count(f"#visit-{world.visits[0].id}") == 1  # listed, not in this month
 

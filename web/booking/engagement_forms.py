@@ -89,7 +89,7 @@ class MoveForm(PlacedErrorsForm):
     FIELD_ALIASES: ClassVar[Mapping[str, str]] = MappingProxyType({"starts_at": "day"})
 
     day = DatePartsField("日付")
-    start_time = StringField("開始時刻", render_kw={"inputmode": "numeric", "autocomplete": "off"})
+    start_time = StringField("開始時刻", render_kw={"autocomplete": "off"})
     meeting_url = StringField("会議のURL（オンラインの場合）", render_kw={"inputmode": "url", "autocomplete": "off"})
     note = TextAreaField("相手へのメッセージ", render_kw={"rows": 4})
 
