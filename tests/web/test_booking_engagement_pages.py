@@ -178,6 +178,14 @@ def test_both_sides_confirm_and_the_visit_is_shown_as_confirmed(world, client, a
     assert ">確定</span>" in block and block.count("確認済み") == 2 and "未確認" not in block
 
 
+def test_the_prefectures_coordinator_acts_for_the_town(world, make_user, client, auth):
+    login(auth, make_user("coordinator", prefecture_code="01"))
+    client.post(f"/visits/{world.visits[0].id}/confirm")
+    visit = reload(Visit, world.visits[0].id)
+    assert visit.town_confirmed_at is not None and visit.expert_confirmed_at is None
+    assert "支援を完了する" in page(client, f"/engagements/{world.engagement.id}")
+
+
 def test_a_moved_visit_waits_for_the_other_side_again(world, client, auth):
     visit = world.visits[1]
     new_day = business_day(visit.starts_at.astimezone(JST).date().replace(day=1), after=20)
