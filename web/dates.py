@@ -63,11 +63,11 @@ def format_date_weekday(value: date | datetime | None) -> str:
 
 
 def format_datetime_weekday(value: datetime | None) -> str:
-    """Format as 2026年5月13日（水）14:00 (Japan time), the style of appointments and visits."""
+    """Format a moment as 2026年5月13日（水）14:00 in Japan time (appointments, deadlines, sent times)."""
     if value is None:
         return ""
     local = value.astimezone(JST) if value.tzinfo else value
-    return f"{format_date_weekday(local)}{local:%H:%M}"
+    return f"{format_date_weekday(local.date())}{local.hour}:{local.minute:02d}"
 
 
 def today_jst() -> date:

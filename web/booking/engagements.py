@@ -63,8 +63,11 @@ def _me() -> User:
 
 @bp.app_template_filter("time_jst")
 def time_jst(value: datetime | None) -> str:
-    """14:00 (Japan time)."""
-    return value.astimezone(JST).strftime("%H:%M") if value is not None else ""
+    """14:00 or 9:30 (Japan time; the hour without a leading zero, like datetime_jst)."""
+    if value is None:
+        return ""
+    local = value.astimezone(JST)
+    return f"{local.hour}:{local.minute:02d}"
 
 
 # ------------------------------------------------------------------ loading what the user may see (else 404)
