@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from werkzeug.serving import make_server
 
 from web import create_app
@@ -48,6 +49,15 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 
 @pytest.fixture(scope="session")
+def live_app(live_server: str) -> Flask:
+    """The app behind `live_server`, for the few steps a journey cannot click (time passing before a report)."""
+    return _LIVE["app"]
+
+
+_LIVE: dict[str, Flask] = {}
+
+
+@pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Serve the real app (CSRF on, strict CSP) on a seeded SQLite file, on a free loopback port."""
     database = tmp_path_factory.mktemp("browser") / "browser.sqlite3"
@@ -60,6 +70,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         load_seed()
         db.session.commit()
         matching.rebuild_index(save=False)
+    _LIVE["app"] = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
