@@ -268,6 +268,7 @@ def patch_visit(payload: dict[str, Any], visit_id: int) -> Visit:
       program_cap; a past time or a day the town hall is closed is 422 under starts_at.
     - `{"status": "cancelled", "reason": ...}`: cancel; what the visit held in the cap ledger is freed."""
     user = current_api_user()
+    access.get_visit(user, visit_id)  # a visit the caller cannot see is 404 whatever the body says
     with transaction():
         if "action" in payload:
             visit = visits.confirm(user, visit_id)

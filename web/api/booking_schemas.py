@@ -31,7 +31,7 @@ from web.services.booking.requests import MAX_MESSAGE, MAX_SLOTS
 
 MAX_ID = 2_147_483_647
 #: Times the services can place on a calendar (a year outside this range is refused before any arithmetic).
-FIRST_YEAR, LAST_YEAR = 2000, 2100
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 MONTH_PATTERN = "^[0-9]{4}-(0[1-9]|1[0-2])$"
 START_TIME_PATTERN = "^(0[89]|1[0-8]):(00|15|30|45)$"
 
@@ -55,15 +55,19 @@ class Pattern(Validator):
         return value
 
 
+MOMENT_PATTERN = "^20[0-9]{2}-"
+
+
 class Moment(fields.AwareDateTime):
-    """An ISO 8601 date and time WITH an offset (e.g. 2026-05-13T14:00:00+09:00), between 2000 and 2100.
+    """An ISO 8601 date and time WITH an offset (e.g. 2026-05-13T14:00:00+09:00) in the years 2000 to 2099.
 
     Impossible dates such as 2026-02-30 are refused in Japanese; a time without offset is refused (the API does
-    not guess a time zone).
+    not guess a time zone); the year range keeps every later conversion on the calendar.
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        metadata = {"example": "2026-05-13T14:00:00+09:00", **(kwargs.pop("metadata", None) or {})}
+        metadata = {"example": "2026-05-13T14:00:00+09:00", "pattern": MOMENT_PATTERN,
+                    **(kwargs.pop("metadata", None) or {})}
         messages = {
             "invalid": "日時はISO 8601の形式で、時差を付けて指定してください（例: 2026-05-13T14:00:00+09:00）。"
                        "存在しない日付（2月30日など）は指定できません。",
@@ -76,15 +80,10 @@ class Moment(fields.AwareDateTime):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         if not isinstance(value, str):
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
-        moment: datetime = super()._deserialize(value, attr, data, **kwargs)
-        # Checked in UTC and in Japan time, so no later conversion can leave the calendar.
-        try:
-            years = {moment.year, moment.astimezone(JST).year}
-        except OverflowError:
-            years = {0}
-        if not all(FIRST_YEAR <= year <= LAST_YEAR for year in years):
-            raise ValidationError(f"日時は{FIRST_YEAR}年から{LAST_YEAR}年までの範囲で指定してください。")
-        return moment
+        if not re.match(MOMENT_PATTERN, value):
+            raise ValidationError(f"日時は{FIRST_YEAR}年から{LAST_YEAR}年までの範囲で指定してください"
+                                  "（例: 2026-05-13T14:00:00+09:00）。")
+        return super()._deserialize(value, attr, data, **kwargs)  # type: ignore[no-any-return]
 
 
 class JapanTime(fields.DateTime):
@@ -327,8 +326,9 @@ class VisitPatchSchema(StrictSchema):
     OPENAPI_RULES = (
         {"oneOf": [{"required": ["action"]}, {"required": ["starts_at"]}, {"required": ["status"]}],
          "description": "action（確認）、starts_at（日時の変更）、status（中止）のどれか1つを指定します"},
-        {"anyOf": [{"not": {"required": ["status"]}}, {"required": ["reason"]}],
-         "description": "中止（status=cancelled）には理由（reason）が必要です"},
+        {"anyOf": [{"not": {"required": ["status"]}},
+                   {"required": ["reason"], "properties": {"reason": {"pattern": "\\S"}}}],
+         "description": "中止（status=cancelled）には理由（reason、空白だけは不可）が必要です"},
         {"anyOf": [{"required": ["starts_at"]}, {"not": _present(*_MOVE_FIELDS)}],
          "description": "note・duration_minutes・meeting_url・place は日時の変更（starts_at）と一緒に指定します"},
         {"anyOf": [{"required": ["status"]}, {"not": {"required": ["reason"]}}],
@@ -343,7 +343,7 @@ class VisitPatchSchema(StrictSchema):
     meeting_url = Text(validate=text_length("会議のURL", maximum=300), metadata={"description": "オンラインの接続先（https://…）"})
     place = Text(validate=text_length("場所", maximum=200), metadata={"description": "現地訪問の場所"})
     status = Text(metadata=_enum({"cancelled": "中止する"}, "新しい状態"))
-    reason = Text(validate=text_length("中止の理由", maximum=1000), metadata={"description": "中止の理由"})
+    reason = Text(validate=text_length("中止の理由", 1, 1000), metadata={"description": "中止の理由"})
 
     @validates_schema
     def _one_change(self, data: dict[str, Any], **kwargs: Any) -> None:
