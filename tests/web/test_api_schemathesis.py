@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-
 from sqlalchemy import select
 
 from tests.web.test_api import api_as

@@ -157,7 +157,9 @@ def post_request(payload: dict[str, Any]) -> RequestView:
 def list_requests(args: dict[str, Any]) -> list[RequestView]:
     """The requests the caller may see, newest first (at most 500); `status` filters them."""
     found = requests.list_requests(current_api_user(), args.get("status"), limit=LIST_LIMIT)
-    return [_view(request) for request in found]
+    engaged = dict(db.session.execute(select(Engagement.request_id, Engagement.id)
+                                      .where(Engagement.request_id.in_([request.id for request in found]))).all())
+    return [RequestView(request, _plan_of(request), engaged.get(request.id)) for request in found]
 
 
 @requests_bp.route(f"/<{ID}:request_id>", methods=["GET"])

@@ -13,7 +13,16 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validates_schema
 from marshmallow.validate import Range, Validator
 
-from web.api.fields import Items, RealNumber, StrictSchema, Text, WholeNumber, item_count, required, text_length
+from web.api.fields import (
+    Items,
+    RealNumber,
+    StrictSchema,
+    Text,
+    WholeNumber,
+    item_count,
+    required,
+    text_length,
+)
 from web.api.schemas import MUNICIPALITY_CODE, _enum
 from web.codes import (
     DECLINE_REASONS,
