@@ -21,7 +21,7 @@ from web.models import Engagement, Issue, User, Visit
 from web.models.base import utcnow
 from web.models.lifecycle import IllegalTransition
 from web.services import audit
-from web.services.booking import access, plans
+from web.services.booking import access, plans, schedule
 from web.services.booking.visits import (
     OPEN_STATUSES,
     actor_label,
@@ -45,6 +45,8 @@ def _locked(user: User, engagement_id: int, side: str | None, action: str) -> tu
     acting = access.side_of(user, engagement.expert_id)
     if side is not None:
         access.require_side(user, engagement.expert_id, side, action)
+    schedule.lock_for_writing()
+    db.session.refresh(engagement.issue, with_for_update=True)  # issue, then expert: the order accept takes them
     lock_expert(engagement.expert_id)
     db.session.refresh(engagement, with_for_update=True)
     if engagement.status != "active":
@@ -201,6 +203,8 @@ def extend(user: User, engagement_id: int, months: int) -> Engagement:
     """The town extends the engagement by `months`: visits for the following months, planned like the first,
     held in the cap ledger and the expert's load (CapExceeded / CapacityExceeded: nothing written)."""
     engagement, _ = _locked(user, engagement_id, "town", "支援の延長")
+    if engagement.menu == "spot":
+        raise ServiceError("スポット相談は延長できません。続けて相談する場合は、伴走支援として新しく依頼してください。")
     current, added = _check_extension(engagement, months)
     visits = [v for v in _visits(engagement) if v.status != "cancelled"]
     pattern = _pattern(engagement, visits)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -30,8 +29,8 @@ from web.services.errors import Conflict, ServiceError
 from web.services.validation import Checker
 
 OPEN_STATUSES = ("proposed", "confirmed")
-#: The engagement page, once the pages land; until then notifications link to the issue page.
-ENGAGEMENT_PAGE = "booking.engagement"
+#: The page every notification about an engagement links to.
+ENGAGEMENT_PAGE = "booking.engagement_detail"
 NOTE_MAX = 1000
 REASON_MAX = 1000
 #: upcoming_visits refuses a longer window (a month calendar asks for ~6 weeks, a list for a few months).
@@ -49,9 +48,7 @@ def when(moment: datetime) -> str:
 
 def page_of(engagement: Engagement) -> tuple[str, dict[str, object]]:
     """The endpoint (and its values) a notification about the engagement links to."""
-    if ENGAGEMENT_PAGE in current_app.view_functions:
-        return ENGAGEMENT_PAGE, {"engagement_id": engagement.id}
-    return "issues.detail", {"issue_id": engagement.issue_id}
+    return ENGAGEMENT_PAGE, {"engagement_id": engagement.id}
 
 
 def users_of_side(engagement: Engagement, side: str) -> list[User]:
