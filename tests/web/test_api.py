@@ -83,6 +83,10 @@ EXPECTED_OPERATIONS = {
     "/api/v1/requests/{request_id}/withdraw": {"post"},
     "/api/v1/engagements": {"get"},
     "/api/v1/engagements/{engagement_id}": {"get"},
+    "/api/v1/engagements/{engagement_id}/complete": {"post"},
+    "/api/v1/engagements/{engagement_id}/cancel": {"post"},
+    "/api/v1/reports/{report_id}/acknowledge": {"post"},
+    "/api/v1/reports/{report_id}/question": {"post"},
     "/api/v1/visits/{visit_id}": {"get", "patch"},
     "/api/v1/visits/{visit_id}/report": {"post"},
 }

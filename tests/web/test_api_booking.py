@@ -150,6 +150,23 @@ def test_officer_request_expert_accept_confirm_move_and_report_through_the_api(b
     visit = booking.officer.get(f"/engagements/{engagement_id}").get_json()["visits"][0]
     assert visit["status"] == "done" and visit["report_id"] == report["id"]
 
+    asked = booking.officer.post(f"/reports/{report['id']}/question", json={"question": "見積もりの時期は？"})
+    assert asked.status_code == 200 and asked.get_json()["question"] == "見積もりの時期は？"
+    answered = booking.expert_api.post(f"/visits/{first['id']}/report", json={
+        "summary": "現地で課題を整理しました。", "next_actions": "見積もりを12月中に取る。", "hours": 2})
+    assert answered.status_code == 201 and answered.get_json()["id"] == report["id"]
+    acknowledged = booking.officer.post(f"/reports/{report['id']}/acknowledge")
+    assert acknowledged.status_code == 200 and JAPAN_TIME.match(acknowledged.get_json()["acknowledged_at"])
+    locked = booking.expert_api.post(f"/visits/{first['id']}/report", json={"summary": "書き直し", "hours": 1})
+    assert assert_problem(locked, 409)["rule"] == "report_acknowledged"
+
+    completed = booking.officer.post(f"/engagements/{engagement_id}/complete", json={
+        "outcome": "partly", "rating": 4, "comment": "進め方が明確になりました。"})
+    assert completed.status_code == 200, completed.get_data(as_text=True)
+    done = completed.get_json()
+    assert (done["status"], done["outcome"], done["rating"]) == ("completed", "partly", 4)
+    assert [v["status"] for v in done["visits"]] == ["done", "cancelled", "cancelled"]
+
 
 def test_lists_show_the_callers_requests_and_engagements_filtered_by_status(booking):
     sent = send(booking)
@@ -167,6 +184,26 @@ def test_a_visit_can_be_cancelled_with_a_reason_and_frees_its_reservation(bookin
     response = booking.officer.patch(f"/visits/{visit_id}", json={"status": "cancelled", "reason": "議会日程のため"})
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.get_json()["status"] == "cancelled" and response.get_json()["cancel_reason"] == "議会日程のため"
+
+
+def test_either_side_cancels_an_engagement_with_a_reason(booking):
+    engagement_id = accept(booking, send(booking)["id"])
+    blank = assert_problem(booking.expert_api.post(f"/engagements/{engagement_id}/cancel", json={"reason": "  "}), 422)
+    assert blank["errors"] == {"reason": ["中止の理由を入力してください。"]}
+    response = booking.expert_api.post(f"/engagements/{engagement_id}/cancel", json={"reason": "体調不良のため"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert (body["status"], body["cancel_reason"]) == ("cancelled", "体調不良のため")
+    assert {v["status"] for v in body["visits"]} == {"cancelled"}
+    again = assert_problem(booking.officer.post(f"/engagements/{engagement_id}/cancel", json={"reason": "重複"}), 409)
+    assert "中止" in again["detail"]
+
+
+def test_only_the_town_completes_an_engagement(booking):
+    engagement_id = accept(booking, send(booking)["id"])
+    response = booking.expert_api.post(f"/engagements/{engagement_id}/complete", json={"outcome": "solved"})
+    assert "市町村" in assert_problem(response, 409)["detail"]
+    assert db.session.get(Engagement, engagement_id).status == "active"
 
 
 def test_a_declined_request_answers_with_its_reason(booking):
@@ -268,7 +305,9 @@ def test_another_town_prefecture_or_expert_gets_404_everywhere(booking, stranger
                                                                           json={"reason": "schedule"}),
                  stranger.post(f"/requests/{sent['id']}/withdraw"), stranger.get(f"/engagements/{engagement_id}"),
                  stranger.get(f"/visits/{visit_id}"), stranger.patch(f"/visits/{visit_id}", json={"action": "confirm"}),
-                 stranger.post(f"/visits/{visit_id}/report", json={"summary": "報告", "hours": 1})]
+                 stranger.post(f"/visits/{visit_id}/report", json={"summary": "報告", "hours": 1}),
+                 stranger.post(f"/engagements/{engagement_id}/complete", json={"outcome": "solved"}),
+                 stranger.post(f"/engagements/{engagement_id}/cancel", json={"reason": "中止"})]
         for response in calls:
             assert_problem(response, 404)
         assert stranger.get("/requests").get_json() == [] and stranger.get("/engagements").get_json() == []

@@ -24,9 +24,12 @@ from web.api.booking_schemas import (
     AcceptSchema,
     DeclineSchema,
     EngagementAnswerSchema,
+    EngagementCancelSchema,
+    EngagementCompleteSchema,
     EngagementListArgsSchema,
     EngagementSchema,
     ReportCreateSchema,
+    ReportQuestionSchema,
     ReportSchema,
     RequestCreatedSchema,
     RequestCreateSchema,
@@ -39,15 +42,16 @@ from web.dates import format_fiscal_year
 from web.extensions import db
 from web.models import Engagement, EngagementRequest, Visit, VisitReport
 from web.services import ledger
-from web.services.booking import access, capacity, plans, reports, requests, visits
-from web.services.errors import Conflict
+from web.services.booking import access, capacity, engagements, plans, reports, requests, visits
+from web.services.errors import Conflict, NotFound
 from web.services.validation import InvalidInput
 from web.transaction import transaction
 
 requests_bp = api_blueprint("api_requests", "/requests", "支援の依頼（送信・承諾・辞退・取り下げ）")
 engagements_bp = api_blueprint("api_engagements", "/engagements", "支援（承諾された依頼）と訪問の計画")
 visits_bp = api_blueprint("api_visits", "/visits", "訪問の確認・日時の変更・中止・報告")
-blueprints = (requests_bp, engagements_bp, visits_bp)
+reports_bp = api_blueprint("api_reports", "/reports", "訪問報告の確認と質問")
+blueprints = (requests_bp, engagements_bp, visits_bp, reports_bp)
 
 LIST_LIMIT = 500
 
@@ -243,6 +247,38 @@ def get_engagement(engagement_id: int) -> Engagement:
     return access.get_engagement(current_api_user(), engagement_id)
 
 
+@engagements_bp.route(f"/<{ID}:engagement_id>/complete", methods=["POST"])
+@engagements_bp.arguments(EngagementCompleteSchema)
+@engagements_bp.response(200, EngagementSchema)
+@engagements_bp.alt_response(401, response="UNAUTHORIZED")
+@engagements_bp.alt_response(404, response="NOT_FOUND")
+@engagements_bp.alt_response(409, response="CONFLICT")
+def complete_engagement(payload: dict[str, Any], engagement_id: int) -> Engagement:
+    """The town completes the engagement with an outcome (and a rating and comment); visits that have not
+    happened are cancelled; the issue closes when no other engagement is active."""
+    user = current_api_user()
+    access.get_engagement(user, engagement_id)  # 404 before the body is judged
+    with transaction():
+        engagement = engagements.complete(user, engagement_id, payload["outcome"], payload["rating"],
+                                          payload["comment"])
+    return engagement
+
+
+@engagements_bp.route(f"/<{ID}:engagement_id>/cancel", methods=["POST"])
+@engagements_bp.arguments(EngagementCancelSchema)
+@engagements_bp.response(200, EngagementSchema)
+@engagements_bp.alt_response(401, response="UNAUTHORIZED")
+@engagements_bp.alt_response(404, response="NOT_FOUND")
+@engagements_bp.alt_response(409, response="CONFLICT")
+def cancel_engagement(payload: dict[str, Any], engagement_id: int) -> Engagement:
+    """Either side cancels the engagement with a reason; visits that have not happened are cancelled."""
+    user = current_api_user()
+    access.get_engagement(user, engagement_id)
+    with transaction():
+        engagement = engagements.cancel_engagement(user, engagement_id, payload["reason"])
+    return engagement
+
+
 # ---------------------------------------------------------------- visits
 
 
@@ -296,3 +332,45 @@ def post_report(payload: dict[str, Any], visit_id: int) -> VisitReport:
         report = reports.file_report(current_api_user(), visit_id, reports.ReportInput(**payload))
     return report
 
+
+
+# ---------------------------------------------------------------- reports
+
+
+def _visible_report(report_id: int) -> VisitReport:
+    """A report whose visit the caller may see (404 otherwise, like a missing id)."""
+    report = db.session.get(VisitReport, report_id)
+    try:
+        if report is None:
+            raise NotFound("報告が見つかりません。")
+        access.get_visit(current_api_user(), report.visit_id)
+    except NotFound:
+        raise NotFound("報告が見つかりません。") from None
+    return report
+
+
+@reports_bp.route(f"/<{ID}:report_id>/acknowledge", methods=["POST"])
+@reports_bp.response(200, ReportSchema)
+@reports_bp.alt_response(401, response="UNAUTHORIZED")
+@reports_bp.alt_response(404, response="NOT_FOUND")
+@reports_bp.alt_response(409, response="CONFLICT")
+def acknowledge_report(report_id: int) -> VisitReport:
+    """The town acknowledges a report (acknowledging again changes nothing); the expert can no longer edit it."""
+    _visible_report(report_id)
+    with transaction():
+        report = reports.acknowledge(current_api_user(), report_id)
+    return report
+
+
+@reports_bp.route(f"/<{ID}:report_id>/question", methods=["POST"])
+@reports_bp.arguments(ReportQuestionSchema)
+@reports_bp.response(200, ReportSchema)
+@reports_bp.alt_response(401, response="UNAUTHORIZED")
+@reports_bp.alt_response(404, response="NOT_FOUND")
+@reports_bp.alt_response(409, response="CONFLICT")
+def ask_about_report(payload: dict[str, Any], report_id: int) -> VisitReport:
+    """The town asks about a report that is not acknowledged yet; the expert answers by sending the report again."""
+    _visible_report(report_id)
+    with transaction():
+        report = reports.ask(current_api_user(), report_id, payload["question"])
+    return report

@@ -35,7 +35,8 @@ from web.codes import (
     VISIT_STATUSES,
 )
 from web.dates import JST
-from web.services.booking.reports import HOURS_MAX, HOURS_MESSAGE, TEXT_MAX
+from web.services.booking.engagements import COMMENT_MAX, REASON_MAX
+from web.services.booking.reports import HOURS_MAX, HOURS_MESSAGE, QUESTION_MAX, TEXT_MAX
 from web.services.booking.requests import MAX_MESSAGE, MAX_SLOTS
 
 MAX_ID = 2_147_483_647
@@ -302,6 +303,9 @@ class EngagementSchema(Schema):
     start_on = fields.Date()
     end_on = fields.Date()
     outcome = fields.String(allow_none=True, metadata=_enum(ENGAGEMENT_OUTCOMES, "成果（完了したとき）"))
+    rating = fields.Integer(allow_none=True, metadata={"description": "市町村の評価（1〜5、完了したとき）"})
+    town_comment = fields.String()
+    cancel_reason = fields.String()
     meeting_url = fields.String()
     visits = fields.List(fields.Nested(VisitSchema), metadata={"description": "日時の早い順（中止も含む）"})
 
@@ -388,6 +392,44 @@ class ReportCreateSchema(StrictSchema):
         "enum": [*STAGES, None], "nullable": True, "description": "今のDXの段階。省略・null で記録しない"})
 
 
+def _not_blank(field: str, label: str) -> dict[str, Any]:
+    """A rule for OPENAPI_RULES: the field holds more than white space (its own pattern is PLAIN_TEXT)."""
+    return {"properties": {field: {"pattern": "\\S"}}, "description": f"{label}（{field}）は空白だけにはできません"}
+
+
+class NotBlank(Validator):
+    def __init__(self, label: str) -> None:
+        self.error = f"{label}を入力してください。"
+
+    def __call__(self, value: str) -> str:
+        if not value.strip():
+            raise ValidationError(self.error)
+        return value
+
+
+class EngagementCompleteSchema(StrictSchema):
+    outcome = Text(**required("成果", "outcome"), metadata=_enum(ENGAGEMENT_OUTCOMES, "成果"))
+    rating = WholeNumber(allow_none=True, load_default=None, validate=Range(
+        min=1, max=5, error="評価は1から5の整数で指定してください。"), metadata={"description": "市町村の評価（1〜5）。省略可"})
+    comment = Text(load_default="", validate=text_length("コメント", maximum=COMMENT_MAX),
+                   metadata={"description": f"コメント（{COMMENT_MAX}文字以内）"})
+
+
+class EngagementCancelSchema(StrictSchema):
+    OPENAPI_RULES = (_not_blank("reason", "中止の理由"),)
+
+    reason = Text(**required("中止の理由", "reason"),
+                  validate=[text_length("中止の理由", 1, REASON_MAX), NotBlank("中止の理由")],
+                  metadata={"description": f"中止の理由（{REASON_MAX}文字以内）"})
+
+
+class ReportQuestionSchema(StrictSchema):
+    OPENAPI_RULES = (_not_blank("question", "質問"),)
+
+    question = Text(**required("質問", "question"), validate=[text_length("質問", 1, QUESTION_MAX), NotBlank("質問")],
+                    metadata={"description": f"報告への質問（{QUESTION_MAX}文字以内）。外部人材は報告を更新して答えます"})
+
+
 class ReportSchema(Schema):
     id = fields.Integer()
     visit_id = fields.Integer()
@@ -396,7 +438,7 @@ class ReportSchema(Schema):
     next_actions = fields.String()
     hours = fields.Float(allow_none=True)
     stage = fields.String(allow_none=True, metadata=_enum(STAGES, "DXの段階"))
-    acknowledged_at = JapanTime(allow_none=True)
-    question = fields.String()
+    acknowledged_at = JapanTime(allow_none=True, metadata={"description": "市町村が確認した日時。未確認なら null"})
+    question = fields.String(metadata={"description": "市町村からの質問（なければ空）"})
     created_at = JapanTime()
 
