@@ -116,12 +116,13 @@ def cap_check_document(check: ledger.PlanCheck | None) -> dict[str, Any] | None:
 
 
 def _refuse_plan(preview: requests.Preview) -> None:
-    """A plan over a program's cap is 409 program_cap; over the expert's monthly capacity 409 expert_capacity."""
+    """A plan over a program's cap is 409 program_cap, else over the expert's monthly capacity 409
+    expert_capacity; the detail lists every problem found (one per line, in Japanese, with the numbers)."""
     if preview.ok:
         return
-    if preview.cap_check is not None and not preview.cap_check.ok:
-        raise Conflict("\n".join(preview.cap_check.messages), rule=ledger.CapExceeded.rule)
-    raise Conflict("\n".join(preview.problems), rule=capacity.CapacityExceeded.rule)
+    over_cap = preview.cap_check is not None and not preview.cap_check.ok
+    rule = ledger.CapExceeded.rule if over_cap else capacity.CapacityExceeded.rule
+    raise Conflict("\n".join(preview.problems), rule=rule)
 
 
 # ---------------------------------------------------------------- requests
