@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response
 
-from web.config import Config, load_or_create_secret_key
+from web.config import Config, check_booking_settings, load_or_create_secret_key
 from web.extensions import csrf, db, init_limiter, login_manager, mail, migrate, talisman
 
 CSP = {
@@ -52,6 +52,7 @@ def load_config(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> 
         app.config.update(config)
     elif config is not None:
         app.config.from_object(config)
+    check_booking_settings(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
@@ -132,12 +133,19 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Expose date filters and code labels to templates."""
     from web import codes
-    from web.dates import format_date, format_date_weekday, format_fiscal_year, format_wareki
+    from web.dates import (
+        format_date,
+        format_date_weekday,
+        format_datetime_weekday,
+        format_fiscal_year,
+        format_wareki,
+    )
 
     app.context_processor(_unread_notifications)
     app.after_request(_no_store_when_logged_in)
     app.add_template_filter(format_date, "jpdate")
     app.add_template_filter(format_date_weekday, "jpdate_weekday")
+    app.add_template_filter(format_datetime_weekday, "datetime_jst")
     app.add_template_filter(format_wareki, "wareki")
     app.add_template_filter(format_fiscal_year, "fiscal_year")
     app.jinja_env.globals["codes"] = codes
@@ -172,7 +180,7 @@ def register_commands(app: Flask) -> None:
 
 def register_shellcontext(app: Flask) -> None:
     """Make db and the models available in `flask shell`."""
-    import web.models as models
+    from web import models
 
     app.shell_context_processor(lambda: {"db": db, "models": models})
 

@@ -5,6 +5,7 @@ import click
 from flask.cli import with_appcontext
 
 from web.services import accounts, matching, seeding
+from web.services.booking import sweeps
 from web.services.errors import ServiceError
 from web.services.validation import InvalidInput
 from web.transaction import transaction
@@ -93,3 +94,15 @@ def run_jobs_command() -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     click.echo("ジョブを開始します（Ctrl+C で停止）")
     build_scheduler(app, BlockingScheduler(timezone="Asia/Tokyo")).start()
+
+
+@jobs_cli.command("sweep")
+@click.option("--job", "job_ids", multiple=True, type=click.Choice(list(sweeps.SWEEPS)),
+              help="Run only this sweeper (repeatable); default: all, in order.")
+@with_appcontext
+def sweep_command(job_ids: tuple[str, ...]) -> None:
+    """Run the booking sweepers once now (reminders, expiry, report nudges, reconfirmation); safe to repeat."""
+    for job_id in job_ids or tuple(sweeps.SWEEPS):
+        with transaction():
+            done = sweeps.SWEEPS[job_id]()
+        click.echo(f"{job_id}: {done}件")

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -12,6 +14,46 @@ def _env_bool(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int, minimum: int, maximum: int) -> int:
+    """Read an integer setting, refusing (at startup, naming the variable) text or a value out of range."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise ValueError(f"{name} must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+# The booking job settings: (smallest, largest) allowed.
+BOOKING_SETTING_RANGES: Mapping[str, tuple[int, int]] = {
+    "BOOKING_REMIND_BUSINESS_DAYS": (1, 30),
+    "BOOKING_EXPIRE_BUSINESS_DAYS": (1, 60),
+    "RECONFIRM_AFTER_DAYS": (30, 730),
+    "RECONFIRM_NOTICE_DAYS": (0, 90),
+}
+
+
+def _booking_int(name: str, default: int) -> int:
+    return _env_int(name, default, *BOOKING_SETTING_RANGES[name])
+
+
+def check_booking_settings(config: Mapping[str, Any]) -> None:
+    """Refuse booking job settings that contradict each other (also when given as overrides, e.g. in tests)."""
+    for name, (low, high) in BOOKING_SETTING_RANGES.items():
+        value = config[name]
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ValueError(f"{name} must be an integer between {low} and {high}, got {value!r}")
+    if config["BOOKING_REMIND_BUSINESS_DAYS"] >= config["BOOKING_EXPIRE_BUSINESS_DAYS"]:
+        raise ValueError("BOOKING_REMIND_BUSINESS_DAYS must be smaller than BOOKING_EXPIRE_BUSINESS_DAYS "
+                         "(a reminder after the expiry would never be sent)")
+    if config["RECONFIRM_NOTICE_DAYS"] >= config["RECONFIRM_AFTER_DAYS"]:
+        raise ValueError("RECONFIRM_NOTICE_DAYS must be smaller than RECONFIRM_AFTER_DAYS")
 
 
 def load_or_create_secret_key(instance_path: str) -> str:
@@ -86,9 +128,13 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(2 * 1024 * 1024)))
     SCHEDULER_ENABLED = _env_bool("SCHEDULER_ENABLED", False)
     MATCHER_REFIT_MINUTES = int(os.environ.get("MATCHER_REFIT_MINUTES", "30"))
-    # Booking: an unanswered request is reminded after, and expires after, this many business days of the town.
-    BOOKING_REMIND_BUSINESS_DAYS = max(1, int(os.environ.get("BOOKING_REMIND_BUSINESS_DAYS", "3")))
-    BOOKING_EXPIRE_BUSINESS_DAYS = max(2, int(os.environ.get("BOOKING_EXPIRE_BUSINESS_DAYS", "7")))
+    # Booking jobs (web/services/booking/sweeps.py): a pending request is reminded on the n-th business day after
+    # it was sent and expires at the end of the m-th (the issuing town's calendar); an expert is reminded
+    # RECONFIRM_NOTICE_DAYS before their profile, unconfirmed for RECONFIRM_AFTER_DAYS, stops being recommended.
+    BOOKING_REMIND_BUSINESS_DAYS = _booking_int("BOOKING_REMIND_BUSINESS_DAYS", 3)
+    BOOKING_EXPIRE_BUSINESS_DAYS = _booking_int("BOOKING_EXPIRE_BUSINESS_DAYS", 7)
+    RECONFIRM_AFTER_DAYS = _booking_int("RECONFIRM_AFTER_DAYS", 182)
+    RECONFIRM_NOTICE_DAYS = _booking_int("RECONFIRM_NOTICE_DAYS", 14)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # Build a missing matching index inside the request instead of in the background (tests, CLI).
     MATCHER_BUILD_SYNC = _env_bool("MATCHER_BUILD_SYNC", False)

@@ -62,6 +62,14 @@ def format_date_weekday(value: date | datetime | None) -> str:
     return f"{format_date(d)}（{WEEKDAYS[d.weekday()]}）"
 
 
+def format_datetime_weekday(value: datetime | None) -> str:
+    """Format a moment as 2026年5月13日（水）14:00 in Japan time (appointments, deadlines, sent times)."""
+    if value is None:
+        return ""
+    local = value.astimezone(JST) if value.tzinfo else value
+    return f"{format_date_weekday(local.date())}{local.hour}:{local.minute:02d}"
+
+
 def today_jst() -> date:
     """Return today's date in Japan (what "today" means to a town hall, whatever the server's zone)."""
     return datetime.now(JST).date()

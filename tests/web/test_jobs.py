@@ -29,8 +29,21 @@ def test_refit_job_logs_and_survives_a_failure(app, caplog, monkeypatch):
 
 
 def test_scheduler_registers_its_jobs_with_stable_ids(app):
-    assert sorted(job.id for job in build_scheduler(app).get_jobs()) == ["purge_login_counters",
-                                                                        "refit_matching_index"]
+    jobs = build_scheduler(app).get_jobs()
+    assert sorted(job.id for job in jobs) == ["expire_requests", "nudge_reports", "purge_login_counters",
+                                              "refit_matching_index", "remind_reconfirmation", "remind_requests",
+                                              "remind_visits"]
+    assert all(job.coalesce and job.max_instances == 1 for job in jobs)
+
+
+def test_building_the_scheduler_twice_replaces_the_jobs_instead_of_doubling_them(app):
+    scheduler = build_scheduler(app)
+    scheduler.start(paused=True)  # the job store applies replace_existing once started
+    try:
+        build_scheduler(app, scheduler)
+        assert len(scheduler.get_jobs()) == 7
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 def test_purge_job_deletes_quiet_counters_and_keeps_recent_and_locked_ones(app):

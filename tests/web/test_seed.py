@@ -2,22 +2,33 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from web.dates import fiscal_year_of, today_jst
 from web.extensions import db
 from web.models import (
     Base,
     CandidateCuration,
+    CapLedger,
+    Engagement,
+    EngagementRequest,
+    ExpertLoad,
     ExpertProfile,
     Issue,
     Municipality,
+    Notification,
     ShortlistEntry,
     SupportProgram,
+    UnavailableDay,
     User,
+    Visit,
+    VisitReport,
 )
+from web.services.mailer import pending_mail
 from web.services.seeding import load_seed
 
 SEED = Path(__file__).resolve().parents[2] / "seed_data"
@@ -104,8 +115,52 @@ def test_seed_gives_one_village_its_own_new_year_closure(seeded):
 
 
 def test_demo_data_shows_a_deadline_a_pin_an_exclusion_and_a_shortlist(seeded):
-    assert db.session.scalars(select(Issue).where(Issue.municipality_code == "012106")).first().deadline is not None
+    first = db.session.scalars(select(Issue).where(Issue.municipality_code == "012106").order_by(Issue.id)).first()
+    assert first.deadline is not None
     issue = db.session.scalars(select(Issue).where(Issue.municipality_code == "014281")).first()  # 長沼町
     actions = sorted(db.session.scalars(select(CandidateCuration.action).where(CandidateCuration.issue_id == issue.id)))
     assert actions == ["exclude", "pin"]
     assert db.session.scalar(select(func.count()).select_from(ShortlistEntry)) == 2
+
+
+# ---------------------------------------------------------------- booking demo data (seed_data/bookings.json)
+
+BOOKING_MODELS = (EngagementRequest, Engagement, Visit, VisitReport, CapLedger, ExpertLoad, UnavailableDay)
+
+
+def _count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _all(model):
+    return db.session.scalars(select(model)).all()
+
+
+def test_seeding_bookings_twice_adds_no_request_engagement_visit_or_report(seeded):
+    before = {model.__name__: _count(model) for model in BOOKING_MODELS}
+    assert before["EngagementRequest"] >= 25 and before["Visit"] >= 80 and before["VisitReport"] >= 30
+    assert not load_seed(SEED).inserted
+    db.session.commit()
+    assert {model.__name__: _count(model) for model in BOOKING_MODELS} == before
+    pairs = Counter((r.issue_id, r.expert_id) for r in _all(EngagementRequest))
+    assert max(pairs.values()) == 1
+
+
+def test_seeding_queues_no_mail_but_leaves_in_app_notifications(app_ctx):
+    load_seed(SEED)
+    assert pending_mail() == []
+    assert _count(Notification) > 0
+    db.session.rollback()
+
+
+@pytest.mark.parametrize("moment", ["2027-04-01 09:00:00+09:00", "2027-01-04 10:00:00+09:00"])
+def test_the_booking_seed_loads_on_other_days_too(app_ctx, moment):
+    from freezegun import freeze_time
+    with freeze_time(moment):
+        report = load_seed(SEED)
+        db.session.flush()
+        assert report.inserted["visit"] >= 80
+        mic = db.session.scalar(select(SupportProgram).where(SupportProgram.code == "mic_advisor"))
+        assert any(row.onsite_used + row.onsite_reserved == 3 for row in _all(CapLedger)
+                   if row.program_id == mic.id and row.fiscal_year == fiscal_year_of(today_jst()))
+    db.session.rollback()

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("booking", __name__)
 
-from web.booking import routes  # noqa: E402,F401
+from web.booking import requests, routes  # noqa: F401

@@ -8,6 +8,7 @@ from flask import Flask
 
 from web.extensions import db
 from web.services import login_throttle, matching
+from web.services.booking import sweeps
 from web.transaction import transaction
 
 logger = logging.getLogger(__name__)
@@ -37,3 +38,39 @@ def purge_login_counters(app: Flask) -> None:
         logger.info("purged %d quiet login counters", login_throttle.purge_stale())
 
     _run(app, "purge_login_counters", purge)
+
+
+def _sweep(app: Flask, name: str) -> None:
+    """Run one booking sweeper (web/services/booking/sweeps.py) at the current time and log what it did."""
+
+    def work() -> None:
+        done = sweeps.SWEEPS[name]()
+        if done:
+            logger.info("job %s: %d done", name, done)
+
+    _run(app, name, work)
+
+
+def remind_requests(app: Flask) -> None:
+    """Remind experts of pending requests whose reminder business day has come."""
+    _sweep(app, "remind_requests")
+
+
+def expire_requests(app: Flask) -> None:
+    """Expire pending requests past their deadline; the issue returns to matching."""
+    _sweep(app, "expire_requests")
+
+
+def remind_visits(app: Flask) -> None:
+    """Remind both sides of visits on the business day before."""
+    _sweep(app, "remind_visits")
+
+
+def nudge_reports(app: Flask) -> None:
+    """Ask experts for the report two business days after a visit without one."""
+    _sweep(app, "nudge_reports")
+
+
+def remind_reconfirmation(app: Flask) -> None:
+    """Remind experts whose profile soon stops being recommended for want of reconfirmation."""
+    _sweep(app, "remind_reconfirmation")

@@ -71,6 +71,15 @@ def pending_mail() -> list[QueuedMail]:
     return list(db.session().info.get(_OUTBOX_KEY, []))
 
 
+def drop_pending_mail(keep: int = 0) -> int:
+    """Drop the mail queued in the current transaction after the first `keep` (the demo seed, which acts through
+    the services, sends none); return how many were dropped."""
+    queue = db.session().info.get(_OUTBOX_KEY, [])
+    dropped = len(queue[keep:])
+    del queue[keep:]
+    return dropped
+
+
 def deliver(queue: list[QueuedMail]) -> int:
     """Send each mail on one connection; log failures with ids only; return how many were sent."""
     if not queue:

@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,9 +25,9 @@ from matcher import (
     MatcherError, SharedTerm, assign, find_joint_issues,
 )
 from web.extensions import db
-from web.models import (
-    CandidateCuration, Engagement, ExpertProfile, Issue, Municipality, ShortlistEntry, User,
-)
+from web.models import CandidateCuration, ExpertProfile, Issue, Municipality, ShortlistEntry, User
+from web.models.base import utcnow
+from web.services.booking import capacity as booking_capacity
 from web.services.curation import is_plan_pin
 from web.services.errors import ServiceError
 
@@ -280,14 +280,17 @@ def reset_index(app: Flask) -> None:
 
 
 def remaining_capacity(expert_ids: Iterable[int] | None = None) -> dict[str, int]:
-    """Return each expert's remaining monthly slots: capacity minus active engagements (one visit a month)."""
-    active = dict(db.session.execute(
-        select(Engagement.expert_id, func.count()).where(Engagement.status == "active").group_by(Engagement.expert_id)
-    ).all())
-    query = select(ExpertProfile.id, ExpertProfile.monthly_capacity)
+    """Return each expert's free visits this month: the booking service's load (capacity minus visits booked)."""
+    return booking_capacity.remaining_this_month(expert_ids)
+
+
+def not_reconfirmed(expert_ids: Iterable[int] | None = None) -> set[str]:
+    """Return the ids of experts not reconfirmed for RECONFIRM_AFTER_DAYS: not recommended until they reconfirm."""
+    cutoff = utcnow() - timedelta(days=current_app.config["RECONFIRM_AFTER_DAYS"])
+    query = select(ExpertProfile.id).where(ExpertProfile.last_confirmed_at <= cutoff)
     if expert_ids is not None:
         query = query.where(ExpertProfile.id.in_(list(expert_ids)))
-    return {str(pid): max(0, cap - active.get(pid, 0)) for pid, cap in db.session.execute(query).all()}
+    return {str(pk) for pk in db.session.scalars(query)}
 
 
 # ---------------------------------------------------------------- candidates for an issue
@@ -354,7 +357,7 @@ def rank_candidates(issue: Issue, limit: int = 10, filters: CandidateFilters | N
         select(CandidateCuration).where(CandidateCuration.issue_id == issue.id))}
     excluded = {k for k, c in curations.items() if c.action == "exclude"}
     pinned = {k for k, c in curations.items() if c.action == "pin"}
-    skip = _filtered_out(filters, remaining) | (set() if include_excluded else excluded)
+    skip = _filtered_out(filters, remaining) | not_reconfirmed() | (set() if include_excluded else excluded)
     roles = set(filters.roles) or None
     try:
         record = issue_record(issue)
@@ -388,10 +391,12 @@ def _views(issue_id: int, ranked: Sequence[Candidate], remaining: dict[str, int]
 
 @dataclass(frozen=True)
 class ShortlistItem:
-    """An expert on an issue's shortlist, with the coordinator's exclusion of them for it (if any)."""
+    """An expert on an issue's shortlist, with the coordinator's exclusion of them for it (if any), and whether
+    they are left out of the candidates until they reconfirm their availability."""
 
     expert: ExpertProfile
     exclusion: CandidateCuration | None
+    not_reconfirmed: bool = False
 
 
 def exclusions(issue: Issue) -> list[CandidateCuration]:
@@ -406,10 +411,12 @@ def exclusions(issue: Issue) -> list[CandidateCuration]:
 def shortlist(issue: Issue) -> list[ShortlistItem]:
     """Return every expert on the issue's shortlist in the order added, ranked or not, excluded or not."""
     excluded = {c.expert_id: c for c in exclusions(issue)}
-    entries = db.session.scalars(select(ShortlistEntry).where(ShortlistEntry.issue_id == issue.id)
-                                 .options(selectinload(ShortlistEntry.expert))
-                                 .order_by(ShortlistEntry.created_at, ShortlistEntry.expert_id))
-    return [ShortlistItem(entry.expert, excluded.get(entry.expert_id)) for entry in entries]
+    entries = list(db.session.scalars(select(ShortlistEntry).where(ShortlistEntry.issue_id == issue.id)
+                                      .options(selectinload(ShortlistEntry.expert))
+                                      .order_by(ShortlistEntry.created_at, ShortlistEntry.expert_id)))
+    stale = not_reconfirmed(entry.expert_id for entry in entries)
+    return [ShortlistItem(entry.expert, excluded.get(entry.expert_id), str(entry.expert_id) in stale)
+            for entry in entries]
 
 
 # ---------------------------------------------------------------- issues for an expert
@@ -450,16 +457,18 @@ def monthly_plan(prefecture_code: str) -> AssignmentPlan:
     """Propose this month's capacity-respecting assignment for the prefecture's open issues.
 
     A pinned expert is the plan's choice for that issue (using one of their slots); excluded pairs are never
-    proposed.
+    proposed, nor experts not reconfirmed for RECONFIRM_AFTER_DAYS (their pins wait until they reconfirm).
     """
     matcher = get_matcher()
     ids = [i for i in _open_issue_ids(prefecture_code) if i in matcher.issues_.slots]
     excluded = set(db.session.execute(select(CandidateCuration.issue_id, CandidateCuration.expert_id).where(
         CandidateCuration.action == "exclude")).all())
     pins = plan_pins([int(i) for i in ids])
-    return assign(matcher, ids, remaining_capacity(), two_sided=True,
+    stale = not_reconfirmed()
+    remaining = {key: 0 if key in stale else free for key, free in remaining_capacity().items()}
+    return assign(matcher, ids, remaining, two_sided=True,
                   exclude_pairs={(str(i), str(e)) for i, e in excluded},
-                  fixed_pairs={str(i): str(c.expert_id) for i, c in pins.items()})
+                  fixed_pairs={str(i): str(c.expert_id) for i, c in pins.items() if str(c.expert_id) not in stale})
 
 
 def plan_pins(issue_ids: Collection[int]) -> dict[int, CandidateCuration]:

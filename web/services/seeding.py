@@ -81,6 +81,7 @@ def load_seed(directory: str | Path | None = None) -> SeedReport:
     _seed_experts(root, report)
     _seed_issues(root, report)
     _seed_curations(root, report)
+    _seed_bookings(root, report)
     db.session.flush()
     return report
 
@@ -203,6 +204,16 @@ def _seed_curations(root: Path, report: SeedReport) -> None:
         kind = "shortlist_entry" if row["action"] == "shortlist" else "candidate_curation"
         if _add_curation(issue, expert, row):
             report.inserted[kind] += 1
+
+
+def _seed_bookings(root: Path, report: SeedReport) -> None:
+    """Load the booking demo data: requests, engagements, visits and reports (web/services/seeding_bookings.py)."""
+    path = root / "bookings.json"
+    if not path.exists():
+        return
+    from web.services.seeding_bookings import load_bookings, read_rows
+
+    load_bookings(read_rows(path, _read_json), _issues_by_key(root), _experts_by_key(root), report.inserted)
 
 
 def _add_curation(issue: Issue, expert: ExpertProfile, row: dict[str, Any]) -> bool:

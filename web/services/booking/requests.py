@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
@@ -32,8 +31,7 @@ from web.models import (
 )
 from web.models.base import utcnow
 from web.services import audit, ledger
-from web.services.booking import access, capacity, notify, plans, schedule
-from web.services.business_days import current_calendar
+from web.services.booking import access, capacity, notify, plans, schedule, sweeps
 from web.services.errors import Conflict, NotFound, ServiceError
 from web.services.issue_intake import lock_issue
 from web.services.issues import get_visible_issue
@@ -240,6 +238,13 @@ def _excluded(issue: Issue, expert: ExpertProfile) -> CandidateCuration | None:
         CandidateCuration.action == "exclude"))
 
 
+def _pending(issue: Issue, expert: ExpertProfile) -> bool:
+    """A pending request for the pair exists (the partial unique index holds it under concurrency)."""
+    return db.session.scalar(select(EngagementRequest.id).where(
+        EngagementRequest.issue_id == issue.id, EngagementRequest.expert_id == expert.id,
+        EngagementRequest.status == "pending").limit(1)) is not None
+
+
 # ------------------------------------------------------------------ plan and caps
 
 
@@ -278,18 +283,13 @@ def cap_panel(user: User, issue: Issue, program: SupportProgram, first_month: da
 # ------------------------------------------------------------------ sending
 
 
-def _due(sent_at: datetime, town: str) -> datetime:
-    calendar = current_calendar()
-    sent_on = sent_at.astimezone(JST).date()
-    last_day = calendar.add_business_days(sent_on, current_app.config["BOOKING_EXPIRE_BUSINESS_DAYS"], town)
-    return datetime.combine(last_day + timedelta(days=1), time(), JST)
-
-
 def send_request(user: User, data: RequestInput) -> EngagementRequest:
     """Send a request after checking the caps and the expert's capacity; the issue moves to matching."""
     valid = validate(user, data)
     if _excluded(valid.issue, valid.expert) is not None:
         raise ServiceError("この外部人材はこの課題の候補から除外されています（理由は候補一覧で確認できます）。")
+    if _pending(valid.issue, valid.expert):
+        raise Conflict("この外部人材にはこの課題について回答待ちの依頼がすでにあります。", rule="request_pending")
     result = preview(user, data)
     if not result.ok:
         raise InvalidInput({"plan": result.problems})
@@ -302,7 +302,7 @@ def send_request(user: User, data: RequestInput) -> EngagementRequest:
         requested_by_id=user.id, message=valid.message, menu=valid.menu, first_month=valid.first_month,
         months=valid.months, onsite_months=valid.onsite_months, weekdays=valid.weekdays, start_time=valid.start_time,
         duration_minutes=valid.duration_minutes, slots=[slot.isoformat() for slot in valid.slots], created_at=now,
-        expires_at=_due(now, valid.issue.municipality_code))
+        expires_at=sweeps.due_dates(now, valid.issue.municipality_code)[1])
     db.session.add(request)
     db.session.flush()
     audit.record("request_sent", actor_id=user.id, object_type="engagement_request", object_id=request.id,
@@ -310,7 +310,7 @@ def send_request(user: User, data: RequestInput) -> EngagementRequest:
     notify.tell(notify.expert_user(valid.expert), f"request:{request.id}:sent", kind="request",
                 title="支援の依頼が届きました",
                 body=f"{valid.issue.municipality.name}から「{valid.issue.title}」について支援の依頼が届きました。"
-                     f"{format_date_weekday(request.expires_at - timedelta(seconds=1))}までに回答してください。",
+                     f"{format_date_weekday(sweeps.last_answer_day(request.expires_at))}までに回答してください。",
                 endpoint="booking.request_detail", request_id=request.id)
     return request
 
