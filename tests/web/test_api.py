@@ -76,6 +76,19 @@ EXPECTED_OPERATIONS = {
     "/api/v1/programs/{program_id}/usage": {"get"},
     "/api/v1/me/calendar": {"get"},
     "/api/v1/me/calendar/regenerate": {"post"},
+    "/api/v1/requests": {"get", "post"},
+    "/api/v1/requests/{request_id}": {"get"},
+    "/api/v1/requests/{request_id}/accept": {"post"},
+    "/api/v1/requests/{request_id}/decline": {"post"},
+    "/api/v1/requests/{request_id}/withdraw": {"post"},
+    "/api/v1/engagements": {"get"},
+    "/api/v1/engagements/{engagement_id}": {"get"},
+    "/api/v1/engagements/{engagement_id}/complete": {"post"},
+    "/api/v1/engagements/{engagement_id}/cancel": {"post"},
+    "/api/v1/reports/{report_id}/acknowledge": {"post"},
+    "/api/v1/reports/{report_id}/question": {"post"},
+    "/api/v1/visits/{visit_id}": {"get", "patch"},
+    "/api/v1/visits/{visit_id}/report": {"post"},
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -108,7 +121,7 @@ def test_openapi_document_describes_errors_as_problem_json(spec):
         content = spec["components"]["responses"][name]["content"]
         assert list(content) == [PROBLEM]
     problem = spec["components"]["schemas"]["Problem"]["properties"]
-    assert set(problem) == {"type", "title", "status", "detail", "errors"}
+    assert set(problem) == {"type", "title", "status", "detail", "errors", "rule"}
 
 
 def test_openapi_document_marks_issue_status_read_only(spec):

@@ -13,10 +13,11 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from sqlalchemy import select
 
 from tests.web.test_api import api_as
 from web.extensions import db
-from web.models import SupportProgram
+from web.models import ExpertProfile, Issue, SupportProgram
 
 schemathesis = pytest.importorskip("schemathesis")
 from schemathesis import GenerationMode
@@ -48,6 +49,9 @@ def _within_stored_data(role: str, case: Any) -> Any:
     if case.operation.path == "/api/v1/programs/{program_id}/usage" and isinstance(case.query, dict):
         case.query["municipality_code"] = OWN_TOWN  # a stored town the officer and the coordinator may read
         return case
+    if isinstance(body, dict) and case.operation.path == "/api/v1/requests" and method == "POST":
+        _requestable(body)
+        return case
     if isinstance(body, dict) and case.operation.path == "/api/v1/experts/me":
         body["prefecture_code"] = OWN_PREFECTURE  # one of the 47 codes, but only three are stored here
         # Changing stored contact details needs current_password: keep them as stored (none), so no consent.
@@ -68,6 +72,23 @@ def _within_stored_data(role: str, case: Any) -> Any:
         elif body.get("menu") == "joint":
             body["co_municipality_codes"] = [NEIGHBOUR_TOWN]
     return case
+
+
+def _requestable(body: dict[str, Any]) -> None:
+    """A request for the stored published issue and expert under the uncapped program, starting next month.
+
+    What the document can only say in words: the ids must be stored and visible, the first month must not be
+    past, the on-site months lie inside the plan, joint needs a co-owned issue, spot needs future slots.
+    """
+    issue_id = db.session.scalar(select(Issue.id).where(Issue.status != "draft").order_by(Issue.id))
+    program_id = db.session.scalar(select(SupportProgram.id).where(SupportProgram.code == "free"))
+    months = min(max(body.get("months") or 1, 1), 36)
+    next_month = (date.today().replace(day=1) + timedelta(days=32)).replace(day=1)
+    body.update(issue_id=issue_id, expert_id=db.session.scalar(select(ExpertProfile.id)), menu="accompaniment",
+                program_id=program_id, first_month=f"{next_month:%Y-%m}", months=months, slots=[],
+                message="ご相談させてください。")
+    if body.get("onsite_months"):
+        body["onsite_months"] = [month for month in body["onsite_months"] if month <= months]
 
 
 def _run(schema: Any, mode: Any, token: str, *, role: str) -> None:
@@ -109,5 +130,7 @@ def test_the_run_covers_every_operation_but_token_revocation(app):
     assert {("POST", "/api/v1/auth/token"), ("PUT", "/api/v1/experts/me"), ("PATCH", "/api/v1/issues/{issue_id}"),
             ("POST", "/api/v1/issues"), ("POST", "/api/v1/issues/{issue_id}/publish"),
             ("GET", "/api/v1/me/calendar"), ("POST", "/api/v1/me/calendar/regenerate"),
-            ("GET", "/api/v1/programs"), ("GET", "/api/v1/programs/{program_id}/usage")} <= operations
-    assert len(operations) == 15
+            ("GET", "/api/v1/programs"), ("GET", "/api/v1/programs/{program_id}/usage"),
+            ("POST", "/api/v1/requests"), ("POST", "/api/v1/requests/{request_id}/accept"),
+            ("PATCH", "/api/v1/visits/{visit_id}"), ("POST", "/api/v1/visits/{visit_id}/report")} <= operations
+    assert len(operations) == 30

@@ -1,6 +1,7 @@
 """The JSON API under /api/v1 (flask-smorest, OpenAPI 3 at /api/v1/openapi.json).
 
 Modules: auth (bearer tokens, the guard, cookie isolation), tokens (token storage), issues, experts, programs,
+booking (requests, engagements, visits, reports; schemas in booking_schemas),
 schemas/fields (marshmallow, Japanese messages) and errors (RFC 9457 problem+json).
 
 Config (defaults set here): API_TOKEN_HOURS (8), API_MAX_CONTENT_LENGTH (1 MiB per request body),
@@ -17,7 +18,7 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from web.api import auth, experts, issues, me, programs
+from web.api import auth, booking, experts, issues, me, programs
 from web.api.errors import API_PREFIX, PROBLEM_JSON, problem_for_routing_error
 from web.api.schemas import DocumentRules, ProblemSchema
 from web.extensions import csrf
@@ -71,7 +72,7 @@ def init_api(app: Flask) -> None:
     api.spec.components.security_scheme(auth.BEARER_SCHEME, {
         "type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token で取得したアクセストークン",
     })
-    for blueprint in (auth.bp, issues.bp, experts.bp, programs.bp, me.bp):
+    for blueprint in (auth.bp, issues.bp, experts.bp, programs.bp, me.bp, *booking.blueprints):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     app.before_request(problem_for_routing_error)

@@ -100,10 +100,11 @@ def _refuse_constant(name: str) -> NoReturn:
 
 
 def _expects_json_body() -> bool:
-    # flask-smorest records each @bp.arguments(...) of a view in its _apidoc (also read through functools.wraps).
+    # flask-smorest records each @bp.arguments(...) of a view in its _apidoc (also read through functools.wraps);
+    # a body declared with required=False (POST /requests/{id}/accept) may be left out.
     view = current_app.view_functions.get(request.endpoint or "")
     parameters = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
-    return any(parameter.get("in") == "json" for parameter in parameters)
+    return any(parameter.get("in") == "json" and parameter.get("required", True) for parameter in parameters)
 
 
 def check_json_body() -> Response | None:

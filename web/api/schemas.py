@@ -97,6 +97,8 @@ class ProblemSchema(Schema):
     detail = fields.String(metadata={"description": "この発生についての説明と直し方（日本語）"})
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                          metadata={"description": "入力エラー（422のみ）: 項目名 → メッセージの一覧"})
+    rule = fields.String(metadata={"description": "409のとき、守られなかった規則の名前（例: program_cap, expert_capacity, "
+                                                  "expert_overlap, already_answered）"})
 
 
 class TokenRequestSchema(StrictSchema):
