@@ -135,7 +135,8 @@ def recommended() -> str | Response:
 @bp.route("/coordinator/")
 @role_required("coordinator")
 def coordinator_overview() -> str:
-    issues = list_visible_issues(current_user, status="open")
+    # Issues still looking for an expert: published, or back in matching after a decline or an expiry.
+    issues = list_visible_issues(current_user, status="open") + list_visible_issues(current_user, status="matching")
     try:
         tops, notice = {i.id: matching.rank_candidates(i, limit=3) for i in issues}, None
     except ServiceError as error:
