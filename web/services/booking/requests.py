@@ -32,6 +32,8 @@ from web.models import (
 from web.models.base import utcnow
 from web.services import audit, ledger
 from web.services.booking import access, capacity, notify, plans, schedule, sweeps
+from web.services.booking import visits as visits_service
+from web.services.business_days import FIRST_YEAR, LAST_YEAR
 from web.services.errors import Conflict, NotFound, ServiceError
 from web.services.issue_intake import lock_issue
 from web.services.issues import get_visible_issue
@@ -180,6 +182,9 @@ def _check_slots(checker: Checker, slots: Sequence[datetime], minutes: int) -> l
     for slot in slots[:MAX_SLOTS]:
         if slot.tzinfo is None:
             slot = slot.replace(tzinfo=JST)
+        if not FIRST_YEAR <= slot.astimezone(JST).year <= LAST_YEAR:
+            checker.add("slots", f"候補日時は{FIRST_YEAR}年から{LAST_YEAR}年までの日付を入力してください。")
+            continue
         if slot <= now:
             checker.add("slots", f"候補日時 {format_date_weekday(slot)} は過ぎています。これからの日時を入力してください。")
         cleaned.append(slot.astimezone(JST))
@@ -462,6 +467,11 @@ def _spot_visit(request: EngagementRequest, engagement: Engagement, town: str, s
             proposed_start = proposed_start.replace(tzinfo=JST)
         if proposed_start <= now:
             raise InvalidInput({"proposed_start": ["提案する日時は、これからの日時を入力してください。"]})
+        checker = Checker()  # the same rules as moving a visit: 2000-2099, a business day, ends the same day
+        visits_service.check_time(checker, Visit(municipality_code=town, expert_id=engagement.expert_id),
+                                  proposed_start, request.duration_minutes)
+        if checker.errors:
+            raise InvalidInput({"proposed_start": checker.errors["starts_at"]})
         visit = _visit(engagement, proposed_start, "online", town, 1, request.duration_minutes)
         visit.proposed_by, visit.expert_confirmed_at = "expert", now
     else:
