@@ -63,5 +63,18 @@ def test_an_officer_offering_a_spot_slot_in_the_year_9999_gets_422_not_500(peopl
         "menu": "spot", "duration_minutes": "120", "slot1_date": "9999-12-31", "slot1_time": "23:45",
         "send": "この内容で依頼する"})
     assert response.status_code == 422
-    assert "9999" not in response.get_data(as_text=True) or "2099年" in response.get_data(as_text=True)
+    assert "候補日時1: 9999年の日付は選べません。" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(EngagementRequest)) == 0
+
+
+@pytest.mark.parametrize("slot", [datetime(2099, 12, 31, 23, 45, tzinfo=JST), datetime(2027, 2, 6, 14, 0, tzinfo=JST),
+                                  datetime(2027, 2, 3, 23, 30, tzinfo=JST)])
+def test_a_spot_slot_on_a_closed_day_or_running_past_midnight_is_refused_when_the_request_is_sent(
+        people, slot):
+    officer, issue, expert, _ = people
+    with pytest.raises(requests.InvalidInput) as refused:
+        with transaction():
+            requests.send_request(officer, RequestInput(issue_id=issue.id, expert_id=expert.id, menu="spot",
+                                                        slots=[slot], duration_minutes=120))
+    assert "slots" in refused.value.errors and refused.value.errors["slots"][0].startswith("候補日時1: ")
     assert db.session.scalar(select(func.count()).select_from(EngagementRequest)) == 0
