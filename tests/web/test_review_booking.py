@@ -78,3 +78,16 @@ def test_a_spot_slot_on_a_closed_day_or_running_past_midnight_is_refused_when_th
                                                         slots=[slot], duration_minutes=120))
     assert "slots" in refused.value.errors and refused.value.errors["slots"][0].startswith("候補日時1: ")
     assert db.session.scalar(select(func.count()).select_from(EngagementRequest)) == 0
+
+
+def test_accepting_a_spot_with_both_an_offered_slot_and_another_time_is_refused_and_nothing_is_written(people):
+    officer, issue, expert, expert_user = people
+    req = spot(officer, issue, expert)
+    with pytest.raises(requests.InvalidInput) as refused:
+        with transaction():
+            requests.accept(expert_user, req.id, slot_index=0,
+                            proposed_start=datetime(2027, 2, 4, 14, 0, tzinfo=JST))
+    assert "slot" in refused.value.errors
+    db.session.refresh(req)
+    assert req.status == "pending"
+    assert db.session.scalar(select(func.count()).select_from(Engagement)) == 0

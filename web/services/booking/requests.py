@@ -465,6 +465,8 @@ def _spot_visit(request: EngagementRequest, engagement: Engagement, town: str, s
     """A spot consultation: the expert picks an offered slot (agreed by both at once) or proposes another time."""
     offered = [datetime.fromisoformat(value) for value in request.slots]
     now = utcnow()
+    if proposed_start is not None and slot_index is not None:
+        raise InvalidInput({"slot": ["候補日時を選ぶか別の日時を提案するか、どちらか一方にしてください。"]})
     if proposed_start is not None:
         if proposed_start.tzinfo is None:
             proposed_start = proposed_start.replace(tzinfo=JST)
