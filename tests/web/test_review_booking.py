@@ -1,7 +1,7 @@
 """Regression tests from the review of the booking flow (issue #9)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -72,10 +72,9 @@ def test_an_officer_offering_a_spot_slot_in_the_year_9999_gets_422_not_500(peopl
 def test_a_spot_slot_on_a_closed_day_or_running_past_midnight_is_refused_when_the_request_is_sent(
         people, slot):
     officer, issue, expert, _ = people
-    with pytest.raises(requests.InvalidInput) as refused:
-        with transaction():
-            requests.send_request(officer, RequestInput(issue_id=issue.id, expert_id=expert.id, menu="spot",
-                                                        slots=[slot], duration_minutes=120))
+    with pytest.raises(requests.InvalidInput) as refused, transaction():
+        requests.send_request(officer, RequestInput(issue_id=issue.id, expert_id=expert.id, menu="spot",
+                                                    slots=[slot], duration_minutes=120))
     assert "slots" in refused.value.errors and refused.value.errors["slots"][0].startswith("候補日時1: ")
     assert db.session.scalar(select(func.count()).select_from(EngagementRequest)) == 0
 
@@ -83,10 +82,9 @@ def test_a_spot_slot_on_a_closed_day_or_running_past_midnight_is_refused_when_th
 def test_accepting_a_spot_with_both_an_offered_slot_and_another_time_is_refused_and_nothing_is_written(people):
     officer, issue, expert, expert_user = people
     req = spot(officer, issue, expert)
-    with pytest.raises(requests.InvalidInput) as refused:
-        with transaction():
-            requests.accept(expert_user, req.id, slot_index=0,
-                            proposed_start=datetime(2027, 2, 4, 14, 0, tzinfo=JST))
+    with pytest.raises(requests.InvalidInput) as refused, transaction():
+        requests.accept(expert_user, req.id, slot_index=0,
+                        proposed_start=datetime(2027, 2, 4, 14, 0, tzinfo=JST))
     assert "slot" in refused.value.errors
     db.session.refresh(req)
     assert req.status == "pending"
