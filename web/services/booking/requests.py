@@ -32,6 +32,7 @@ from web.models import (
 from web.models.base import utcnow
 from web.services import audit, ledger
 from web.services.booking import access, capacity, notify, plans, schedule, sweeps
+from web.services.booking import visits as visits_service
 from web.services.errors import Conflict, NotFound, ServiceError
 from web.services.issue_intake import lock_issue
 from web.services.issues import get_visible_issue
@@ -169,7 +170,8 @@ def _check_time(checker: Checker, value: str) -> str:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
-def _check_slots(checker: Checker, slots: Sequence[datetime], minutes: int) -> list[datetime]:
+def _check_slots(checker: Checker, slots: Sequence[datetime], minutes: int, town: str,
+                 expert_id: int) -> list[datetime]:
     if not slots:
         checker.add("slots", "スポット相談の候補日時を1つ以上入力してください。")
         return []
@@ -182,6 +184,11 @@ def _check_slots(checker: Checker, slots: Sequence[datetime], minutes: int) -> l
             slot = slot.replace(tzinfo=JST)
         if slot <= now:
             checker.add("slots", f"候補日時 {format_date_weekday(slot)} は過ぎています。これからの日時を入力してください。")
+        else:  # the rules of a visit's time: 2000-2099, a business day of the town, ends the same day
+            rules = Checker()
+            visits_service.check_time(rules, Visit(municipality_code=town, expert_id=expert_id), slot, minutes)
+            for message in rules.errors.get("starts_at", []):
+                checker.add("slots", f"候補日時{len(cleaned) + 1}: {message}")
         cleaned.append(slot.astimezone(JST))
     return cleaned
 
@@ -217,7 +224,8 @@ def validate(user: User, data: RequestInput) -> ValidRequest:
     start_time = _check_time(checker, data.start_time)
     low, high = SPOT_MINUTES if menu == "spot" else (60, 240)
     minutes = checker.integer("duration_minutes", "1回の時間（分）", data.duration_minutes, low, high)
-    slots = _check_slots(checker, data.slots, minutes) if menu == "spot" else []
+    slots = (_check_slots(checker, data.slots, minutes, issue.municipality_code, expert.id)
+             if menu == "spot" else [])
     if slots:  # a spot consultation lasts from the month of its earliest slot to that of its latest
         first = min(capacity.month_of(slot) for slot in slots)
         last = max(capacity.month_of(slot) for slot in slots)
@@ -457,11 +465,18 @@ def _spot_visit(request: EngagementRequest, engagement: Engagement, town: str, s
     """A spot consultation: the expert picks an offered slot (agreed by both at once) or proposes another time."""
     offered = [datetime.fromisoformat(value) for value in request.slots]
     now = utcnow()
+    if proposed_start is not None and slot_index is not None:
+        raise InvalidInput({"slot": ["候補日時を選ぶか別の日時を提案するか、どちらか一方にしてください。"]})
     if proposed_start is not None:
         if proposed_start.tzinfo is None:
             proposed_start = proposed_start.replace(tzinfo=JST)
         if proposed_start <= now:
             raise InvalidInput({"proposed_start": ["提案する日時は、これからの日時を入力してください。"]})
+        checker = Checker()  # the same rules as moving a visit: 2000-2099, a business day, ends the same day
+        visits_service.check_time(checker, Visit(municipality_code=town, expert_id=engagement.expert_id),
+                                  proposed_start, request.duration_minutes)
+        if checker.errors:
+            raise InvalidInput({"proposed_start": checker.errors["starts_at"]})
         visit = _visit(engagement, proposed_start, "online", town, 1, request.duration_minutes)
         visit.proposed_by, visit.expert_confirmed_at = "expert", now
     else:

@@ -182,7 +182,7 @@ def _where(visit: Visit) -> str:
 
 # ---------------------------------------------------------------- move
 
-def _check_time(checker: Checker, visit: Visit, starts_at: datetime | None, minutes: int) -> None:
+def check_time(checker: Checker, visit: Visit, starts_at: datetime | None, minutes: int) -> None:
     """The new time: aware, in the future, on a business day of the visited town, not a day the expert is off."""
     if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
         checker.add("starts_at", "日時を正しく入力してください（例: 2026年5月13日 14:00）。")
@@ -224,7 +224,7 @@ def _check_move(visit: Visit, starts_at: datetime, note: str, duration_minutes: 
     if place is not None:
         values["place"] = checker.text("place", "場所", place, required=False, max_len=200)
     if not checker.errors:
-        _check_time(checker, visit, starts_at, minutes)
+        check_time(checker, visit, starts_at, minutes)
     checker.raise_if_any()
     return minutes, values
 
