@@ -22,7 +22,7 @@ from web.models import ExpertProfile, Issue, SupportProgram
 schemathesis = pytest.importorskip("schemathesis")
 from schemathesis import GenerationMode
 
-SETTINGS = settings(max_examples=12, deadline=None, derandomize=True, database=None,
+SETTINGS = settings(max_examples=8, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 
 
