@@ -12,6 +12,7 @@ from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
+from tests.web.booking_fixtures import people, program  # noqa: F401  (shared booking fixtures)
 from web import create_app
 from web.config import TestConfig, normalise_database_url
 from web.extensions import db

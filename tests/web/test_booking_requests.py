@@ -16,7 +16,6 @@ from web.models import (
     Engagement,
     EngagementRequest,
     ExpertLoad,
-    SupportProgram,
     User,
     Visit,
 )
@@ -32,21 +31,8 @@ TOWN = "012106"
 N = 20
 
 
-@pytest.fixture
-def program(geo) -> SupportProgram:
-    program = SupportProgram(code="advisor", name="地域情報化アドバイザー", max_onsite_visits_per_fy=3,
-                             max_online_hours_per_fy=10, max_months=12, visits_per_month=1)
-    db.session.add(program)
-    db.session.commit()
-    return program
 
 
-@pytest.fixture
-def people(make_user, make_issue, make_expert):
-    officer = make_user("officer", municipality_code=TOWN)
-    issue = make_issue(created_by_id=officer.id)
-    expert = make_expert(monthly_capacity=2)
-    return officer, issue, expert, db.session.get(User, expert.user_id)
 
 
 def ask(officer, issue, expert, program, **overrides) -> EngagementRequest:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from web.dates import JST
 from web.extensions import db
-from web.models import Engagement, EngagementRequest, SupportProgram, User, Visit
+from web.models import Engagement, EngagementRequest, Visit
 from web.services.booking import requests
 from web.services.booking.requests import RequestInput
 from web.transaction import transaction
@@ -16,21 +16,8 @@ from web.transaction import transaction
 TOWN = "012106"
 
 
-@pytest.fixture
-def program(geo) -> SupportProgram:
-    program = SupportProgram(code="advisor", name="地域情報化アドバイザー", max_onsite_visits_per_fy=3,
-                             max_online_hours_per_fy=10, max_months=12, visits_per_month=1)
-    db.session.add(program)
-    db.session.commit()
-    return program
 
 
-@pytest.fixture
-def people(make_user, make_issue, make_expert):
-    officer = make_user("officer", municipality_code=TOWN)
-    issue = make_issue(created_by_id=officer.id)
-    expert = make_expert(monthly_capacity=2, display_name="札幌 一郎")
-    return officer, issue, expert, db.session.get(User, expert.user_id)
 
 
 def spot(officer, issue, expert):
