@@ -12,7 +12,6 @@ a request is 409 "already_answered". Times are ISO 8601 in Japan time (+09:00).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from marshmallow import RAISE
@@ -44,7 +43,6 @@ from web.models import Engagement, EngagementRequest, Visit, VisitReport
 from web.services import ledger
 from web.services.booking import access, capacity, engagements, plans, reports, requests, visits
 from web.services.errors import Conflict, NotFound
-from web.services.validation import InvalidInput
 from web.transaction import transaction
 
 requests_bp = api_blueprint("api_requests", "/requests", "支援の依頼（送信・承諾・辞退・取り下げ）")
@@ -72,25 +70,13 @@ class RequestView:
         return getattr(self.request, name)
 
 
-def _plan_of(request: EngagementRequest) -> list[plans.PlanItem]:
-    """The plan the request asks for, by month and mode (the same items the request was checked with)."""
-    towns = plans.towns_of(request.issue)
-    if request.menu == "spot":
-        first = min((datetime.fromisoformat(slot) for slot in request.slots), default=None)
-        month = capacity.month_of(first) if first else request.first_month
-        return [plans.PlanItem(month, 1, "online", towns[0])]
-    program = request.program
-    per_month = program.visits_per_month if program and program.visits_per_month else 1
-    return plans.items_for(request.first_month, request.months, request.onsite_months, towns, per_month)
-
-
 def _engagement_id(request: EngagementRequest) -> int | None:
     return db.session.scalar(select(Engagement.id).where(Engagement.request_id == request.id))
 
 
 def _view(request: EngagementRequest, plan: list[plans.PlanItem] | None = None,
           cap_check: dict[str, Any] | None = None) -> RequestView:
-    return RequestView(request, _plan_of(request) if plan is None else plan, _engagement_id(request), cap_check)
+    return RequestView(request, plans.requested_items(request) if plan is None else plan, _engagement_id(request), cap_check)
 
 
 def _amount(kind: str, value: int | None) -> float | None:
@@ -143,14 +129,10 @@ def post_request(payload: dict[str, Any]) -> RequestView:
     user = current_api_user()
     data = requests.RequestInput(**payload)
     with transaction():
-        preview = requests.preview(user, data)
-        _refuse_plan(preview)
         try:
-            request = requests.send_request(user, data)
-        except InvalidInput as error:  # the plan changed between the preview and the sending (same unit of work)
-            if set(error.errors) != {"plan"}:
-                raise
-            _refuse_plan(requests.preview(user, data))
+            request, preview = requests.send(user, data)
+        except requests.PlanRefused as refused:
+            _refuse_plan(refused.preview)
             raise
     return _view(request, preview.plan, cap_check_document(preview.cap_check))
 
@@ -164,7 +146,7 @@ def list_requests(args: dict[str, Any]) -> list[RequestView]:
     found = requests.list_requests(current_api_user(), args.get("status"), limit=LIST_LIMIT)
     engaged = dict(db.session.execute(select(Engagement.request_id, Engagement.id)
                                       .where(Engagement.request_id.in_([request.id for request in found]))).all())
-    return [RequestView(request, _plan_of(request), engaged.get(request.id)) for request in found]
+    return [RequestView(request, plans.requested_items(request), engaged.get(request.id)) for request in found]
 
 
 @requests_bp.route(f"/<{ID}:request_id>", methods=["GET"])

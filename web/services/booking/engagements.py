@@ -208,8 +208,7 @@ def extend(user: User, engagement_id: int, months: int) -> Engagement:
     current, added = _check_extension(engagement, months)
     visits = [v for v in _visits(engagement) if v.status != "cancelled"]
     pattern = _pattern(engagement, visits)
-    program = engagement.program
-    per_month = (program.visits_per_month if program is not None else None) or 1
+    per_month = plans.visits_per_month(engagement.program)
     towns = plans.towns_of(engagement.issue)
     first = plans.add_months(engagement.end_on.replace(day=1), 1)
     items = plans.items_for(first, added, continued_onsite(pattern.onsite_months, current, added), towns, per_month)

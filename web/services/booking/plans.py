@@ -10,7 +10,16 @@ from sqlalchemy import select
 
 from web.dates import JST, today_jst
 from web.extensions import db
-from web.models import Engagement, ExpertProfile, Issue, IssueCoOwner, Municipality, Visit
+from web.models import (
+    Engagement,
+    EngagementRequest,
+    ExpertProfile,
+    Issue,
+    IssueCoOwner,
+    Municipality,
+    SupportProgram,
+    Visit,
+)
 from web.services import ledger
 from web.services.booking import capacity, schedule
 from web.services.business_days import current_calendar
@@ -78,6 +87,21 @@ def items_for(first_month: date, months: int, onsite_months: Iterable[int], town
             else:
                 items.append(PlanItem(add_months(first_month, index), index + 1, "online", towns[0]))
     return items
+
+
+def visits_per_month(program: SupportProgram | None) -> int:
+    """The program's visits per month; one when there is no program or it sets none."""
+    return (program.visits_per_month if program is not None else None) or 1
+
+
+def requested_items(request: EngagementRequest) -> list[PlanItem]:
+    """The visits a sent request asks for, by month and mode (a spot consultation: its earliest offered slot)."""
+    towns = towns_of(request.issue)
+    if request.menu == "spot":
+        first = min((datetime.fromisoformat(slot) for slot in request.slots), default=None)
+        return [PlanItem(capacity.month_of(first) if first else request.first_month, 1, "online", towns[0])]
+    return items_for(request.first_month, request.months, request.onsite_months, towns,
+                     visits_per_month(request.program))
 
 
 def planned_visits(items: Iterable[PlanItem], minutes: int) -> list[ledger.PlannedVisit]:

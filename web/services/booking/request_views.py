@@ -89,12 +89,7 @@ def town_names(codes: Iterable[str]) -> dict[str, str]:
 
 def requested_plan(request: EngagementRequest) -> list[plans.PlanItem]:
     """The visits the request asks for, by month and mode (a spot consultation: its offered slots are shown apart)."""
-    if request.menu == "spot":
-        return []
-    program = request.program
-    per_month = program.visits_per_month if program and program.visits_per_month else 1
-    return plans.items_for(request.first_month, request.months, request.onsite_months,
-                           plans.towns_of(request.issue), per_month)
+    return [] if request.menu == "spot" else plans.requested_items(request)
 
 
 def engagement_of(request: EngagementRequest) -> Engagement | None:

@@ -47,6 +47,14 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
+class PlanRefused(InvalidInput):
+    """The plan breaks a program's cap or the expert's monthly capacity (messages under "plan")."""
+
+    def __init__(self, preview: Preview) -> None:
+        super().__init__({"plan": preview.problems})
+        self.preview = preview
+
+
 class AlreadyAnswered(Conflict):
     """The request is no longer pending (HTTP 409, rule "already_answered")."""
 
@@ -260,8 +268,8 @@ def _items(valid: ValidRequest) -> list[plans.PlanItem]:
     towns = plans.towns_of(valid.issue)
     if valid.menu == "spot":
         return [plans.PlanItem(capacity.month_of(slot), 1, "online", towns[0], slot) for slot in valid.slots[:1]]
-    per_month = (valid.program.visits_per_month if valid.program and valid.program.visits_per_month else 1)
-    return plans.items_for(valid.first_month, valid.months, valid.onsite_months, towns, per_month)
+    return plans.items_for(valid.first_month, valid.months, valid.onsite_months, towns,
+                           plans.visits_per_month(valid.program))
 
 
 def _cap_check(valid: ValidRequest, items: list[plans.PlanItem]) -> ledger.PlanCheck | None:
@@ -274,7 +282,10 @@ def _cap_check(valid: ValidRequest, items: list[plans.PlanItem]) -> ledger.PlanC
 
 def preview(user: User, data: RequestInput) -> Preview:
     """Validate and check the plan against the caps and the expert's monthly capacity; writes nothing."""
-    valid = validate(user, data)
+    return _preview(validate(user, data))
+
+
+def _preview(valid: ValidRequest) -> Preview:
     items = _items(valid)
     check = _cap_check(valid, items)
     problems = list(check.messages) if check else []
@@ -293,14 +304,20 @@ def cap_panel(user: User, issue: Issue, program: SupportProgram, first_month: da
 
 def send_request(user: User, data: RequestInput) -> EngagementRequest:
     """Send a request after checking the caps and the expert's capacity; the issue moves to matching."""
+    return send(user, data)[0]
+
+
+def send(user: User, data: RequestInput) -> tuple[EngagementRequest, Preview]:
+    """`send_request`, also returning the plan and the cap check it was sent with (PlanRefused when it breaks
+    a cap or the expert's capacity; nothing is written then)."""
     valid = validate(user, data)
     if _excluded(valid.issue, valid.expert) is not None:
         raise ServiceError("この外部人材はこの課題の候補から除外されています（理由は候補一覧で確認できます）。")
     if _pending(valid.issue, valid.expert):
         raise Conflict("この外部人材にはこの課題について回答待ちの依頼がすでにあります。", rule="request_pending")
-    result = preview(user, data)
+    result = _preview(valid)
     if not result.ok:
-        raise InvalidInput({"plan": result.problems})
+        raise PlanRefused(result)
     lock_issue(valid.issue)
     if valid.issue.status == "open":
         valid.issue.transition_to("matching")
@@ -320,7 +337,7 @@ def send_request(user: User, data: RequestInput) -> EngagementRequest:
                 body=f"{valid.issue.municipality.name}から「{valid.issue.title}」について支援の依頼が届きました。"
                      f"{format_date_weekday(sweeps.last_answer_day(request.expires_at))}までに回答してください。",
                 endpoint="booking.request_detail", request_id=request.id)
-    return request
+    return request, result
 
 
 # ------------------------------------------------------------------ answers
@@ -442,9 +459,8 @@ def _visits(request: EngagementRequest, engagement: Engagement, slot_index: int 
     towns = plans.towns_of(issue)
     if request.menu == "spot":
         return [_spot_visit(request, engagement, towns[0], slot_index, proposed_start)]
-    program = request.program
-    per_month = program.visits_per_month if program and program.visits_per_month else 1
-    items = plans.items_for(request.first_month, request.months, request.onsite_months, towns, per_month)
+    per_month = plans.visits_per_month(request.program)
+    items = plans.requested_items(request)
     placed = plans.propose_times(items, expert, towns[0], weekdays=request.weekdays, start_time=request.start_time,
                                  minutes=request.duration_minutes, visits_per_month=per_month)
     return [_visit(engagement, item.starts_at, item.mode, item.town, item.plan_month, request.duration_minutes)
