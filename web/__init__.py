@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from web.auth import bp as auth_bp
     from web.booking import bp as booking_bp
     from web.calendar import bp as calendar_bp
+    from web.coordinator import bp as coordinator_bp
     from web.experts import bp as experts_bp
     from web.issues import bp as issues_bp
     from web.main import bp as main_bp
@@ -120,6 +121,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(matches_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(booking_bp)
+    app.register_blueprint(coordinator_bp)
     init_api(app)
 
 
