@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, false, or_, select
 
 from web.codes import SECTORS
+from web.dates import fiscal_year_of, today_jst
 from web.extensions import db
 from web.models import (
     Engagement, EngagementRequest, ExpertProfile, Issue, IssueCoOwner, Municipality, SupportProgram, User,
 )
-from web.dates import fiscal_year_of, today_jst
 from web.services.errors import NotFound
 from web.services.issues import _query_visible as visible_issues_query
 from web.services.validation import InvalidInput
