@@ -26,6 +26,7 @@ from __future__ import annotations
 import random
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import func, select
@@ -37,6 +38,7 @@ from web.models import (
     CapLedger,
     Engagement,
     EngagementRequest,
+    ExpertLoad,
     ExpertProfile,
     Issue,
     Municipality,
@@ -437,6 +439,53 @@ class _Builder:
                 plans.use_up(reported, engagement)
         db.session.flush()
         return self.counts
+
+
+def check() -> list[str]:
+    """What in the database breaks the booking invariants the schema cannot state on every dialect: the expert
+    loads against the visits, the cap ledger's totals against the visits, overlapping visits of one expert (a
+    PostgreSQL exclusion constraint, not on SQLite), done visits in the future, proposed ones in the past.
+    Empty when all hold. Reads a few thousand rows; checks the demo's rows as well as the synthetic ones."""
+    problems: list[str] = []
+    now = utcnow()
+    rows = db.session.execute(
+        select(Visit.id, Visit.expert_id, Visit.starts_at, Visit.ends_at, Visit.status, Visit.mode,
+               Visit.reserved_minutes, Engagement.program_id, VisitReport.id)
+        .join(Engagement, Engagement.id == Visit.engagement_id)
+        .outerjoin(VisitReport, VisitReport.visit_id == Visit.id)).all()
+    booked: Counter[tuple[int, date]] = Counter()
+    totals: Counter[str] = Counter()
+    by_expert: dict[int, list[tuple[datetime, datetime, int]]] = defaultdict(list)
+    for visit_id, expert_id, starts, ends, status, mode, minutes, program_id, report_id in rows:
+        if status == "done" and ends > now or status == "proposed" and starts < now:
+            problems.append(f"a {status} visit at {starts:%Y-%m-%d %H:%M}")
+        if status == "cancelled":
+            continue
+        booked[(expert_id, starts.astimezone(JST).date().replace(day=1))] += 1
+        by_expert[expert_id].append((starts, ends, visit_id))
+        if program_id is not None:
+            state = "used" if report_id is not None else "reserved"
+            if mode == "onsite":
+                totals[f"onsite_{state}"] += 1
+            else:
+                totals[f"online_{state}_minutes"] += minutes
+    loads = {(row.expert_id, row.month): row.booked for row in db.session.scalars(select(ExpertLoad))}
+    for key in set(loads) | set(booked):
+        if loads.get(key, 0) != booked.get(key, 0):
+            problems.append(f"expert {key[0]} in {key[1]:%Y-%m}: load {loads.get(key, 0)}, visits {booked[key]}")
+    ledger = db.session.execute(select(func.sum(CapLedger.onsite_used), func.sum(CapLedger.onsite_reserved),
+                                       func.sum(CapLedger.online_used_minutes),
+                                       func.sum(CapLedger.online_reserved_minutes))).one()
+    names = ("onsite_used", "onsite_reserved", "online_used_minutes", "online_reserved_minutes")
+    for name, value in zip(names, ledger, strict=True):
+        if (value or 0) != totals[name]:
+            problems.append(f"cap ledger {name}: {value or 0}, visits {totals[name]}")
+    for expert_id, spans in by_expert.items():
+        spans.sort()
+        for (_, first_end, first), (second_start, _, second) in pairwise(spans):
+            if second_start < first_end:
+                problems.append(f"expert {expert_id}: visits {first} and {second} overlap")
+    return problems
 
 
 def build(scale: int, *, seed: int = 20261129) -> Counter[str]:
