@@ -1,0 +1,54 @@
+"""The benchmark's synthetic volume (tests/probes/volume.py) is consistent with the schema and the booking rules."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.probes import volume
+from web.extensions import db
+from web.models import ExpertProfile, Issue, User, Visit, VisitReport
+from web.services.seeding import load_seed
+
+SEED = Path(__file__).resolve().parents[2] / "seed_data"
+
+
+def _count(model: type) -> int:
+    return db.session.scalar(select(func.count()).select_from(model)) or 0
+
+
+@pytest.fixture
+def demo(app_ctx: None) -> dict[str, int]:
+    load_seed(SEED)
+    db.session.commit()
+    return {"experts": _count(ExpertProfile), "issues": _count(Issue), "visits": _count(Visit)}
+
+
+def test_twice_the_volume_adds_one_copy_of_the_demo_keeps_loads_ledger_and_times_exact_and_is_recognised(demo):
+    assert volume.present(1) and not volume.present(2)
+
+    counts = volume.build(2)
+    db.session.commit()
+
+    assert _count(ExpertProfile) == 2 * demo["experts"]
+    assert _count(Issue) == 2 * demo["issues"]
+    assert _count(Visit) > demo["visits"] and _count(VisitReport) > 0
+    assert counts["engagement_active"] > 0 and counts["engagement_completed"] > 0
+    assert counts["request_declined"] + counts["request_expired"] + counts["request_pending"] > 0
+    assert volume.check() == []
+    assert volume.present(2) and not volume.present(1) and not volume.present(3)
+
+
+def test_the_check_reports_an_expert_load_that_disagrees_with_the_visits(demo):
+    volume.build(2)
+    db.session.commit()
+    synthetic = select(Visit).join(ExpertProfile, ExpertProfile.id == Visit.expert_id) \
+        .join(User, User.id == ExpertProfile.user_id) \
+        .where(User.email.like(f"%@{volume.DOMAIN}"), Visit.status == "proposed").order_by(Visit.id).limit(1)
+    visit = db.session.scalars(synthetic).one()
+    visit.status, visit.cancel_reason = "cancelled", "テスト"  # cancelled without freeing the load and ledger
+    db.session.flush()
+
+    problems = volume.check()
+    assert any(p.startswith(f"expert {visit.expert_id} in ") for p in problems)
