@@ -39,7 +39,7 @@ class MapRow:
     css_class: int
 
 
-@bp.route("/coordinator/map")
+@bp.route("/coordinator/map", endpoint="map")
 @role_required("coordinator", "admin")
 def map_page() -> str | tuple[str, int]:
     metric = request.args.get("metric", "open_issues")
@@ -78,5 +78,5 @@ def municipality(code: str) -> str:
         record = towns.municipality_record(_me(), code)
     except NotFound:
         abort(404)
-    return render_template("coordinator/municipality.html", record=record, format_fiscal_year=format_fiscal_year,
+    return render_template("coordinator/municipality.html", record=record, fiscal_year_of=fiscal_year_of,
                            usage_text=lambda value: towns.format_value("cap_usage", value))
