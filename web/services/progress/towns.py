@@ -115,7 +115,7 @@ def town_figures(user: User, filters: ProgressFilters) -> list[TownFigures]:
         select(link.c.town, func.count(distinct(Issue.id)))
         .join(Issue, Issue.id == link.c.issue_id)
         .where(link.c.town.in_(towns), Issue.id.in_(visible), Issue.status.in_(PUBLIC_STATUSES))
-        .group_by(link.c.town)).tuples().all())
+        .group_by(link.c.town)).all())
 
     engagement_filter = [Engagement.status == "active", Engagement.issue_id.in_(visible), link.c.town.in_(towns)]
     if filters.program_id is not None:
@@ -123,7 +123,7 @@ def town_figures(user: User, filters: ProgressFilters) -> list[TownFigures]:
     active_counts = dict(db.session.execute(
         select(link.c.town, func.count(distinct(Engagement.id)))
         .join(Engagement, Engagement.issue_id == link.c.issue_id)
-        .where(*engagement_filter).group_by(link.c.town)).tuples().all())
+        .where(*engagement_filter).group_by(link.c.town)).all())
 
     ledger_filter = [CapLedger.fiscal_year == filters.fiscal_year, CapLedger.municipality_code.in_(towns)]
     if filters.program_id is not None:
@@ -216,7 +216,7 @@ def map_choices(user: User, filters: ProgressFilters) -> MapChoices:
     if user.role == "admin":
         prefectures = list(db.session.execute(
             select(Prefecture.code, Prefecture.name)
-            .where(Prefecture.code.in_(select(Municipality.prefecture_code))).order_by(Prefecture.code)).tuples())
+            .where(Prefecture.code.in_(select(Municipality.prefecture_code))).order_by(Prefecture.code)))
     return MapChoices(regions, prefectures)
 
 
@@ -329,7 +329,7 @@ def municipality_record(user: User, code: str) -> MunicipalityRecord:
         select(Issue.id, Issue.title, Issue.status, Issue.sector, Issue.stage, Issue.municipality_code,
                Municipality.name, has_co_owner, Issue.created_at)
         .join(Municipality, Municipality.code == Issue.municipality_code)
-        .where(of_town).order_by(Issue.created_at.desc(), Issue.id.desc())).tuples()]
+        .where(of_town).order_by(Issue.created_at.desc(), Issue.id.desc()))]
 
     latest_stage = (select(VisitReport.stage).join(Visit, Visit.id == VisitReport.visit_id)
                     .where(Visit.engagement_id == Engagement.id, VisitReport.stage.is_not(None))
@@ -366,7 +366,7 @@ def municipality_record(user: User, code: str) -> MunicipalityRecord:
         .join(Engagement, Engagement.id == Visit.engagement_id)
         .join(Issue, Issue.id == Engagement.issue_id)
         .join(ExpertProfile, ExpertProfile.id == Engagement.expert_id)
-        .where(of_town).order_by(Visit.starts_at.desc(), VisitReport.id.desc())).tuples()]
+        .where(of_town).order_by(Visit.starts_at.desc(), VisitReport.id.desc()))]
 
     caps = [TownCapYear(
         fiscal_year=row.fiscal_year, program_name=row.name, onsite_used=row.onsite_used,
