@@ -98,6 +98,13 @@ def test_an_admin_chooses_the_prefecture(towns_world, make_user, client):
     assert '<option value="04" selected>宮城県</option>' in html
 
 
+def test_an_admin_opens_the_map_before_any_issue_exists(make_user, client):
+    login(client, make_user("admin"))
+    html = client.get("/coordinator/map").get_data(as_text=True)
+    assert "北海道の市町村の地図" in html
+    assert re.findall(r'<tr data-code5="(\d+)"', html) == ["01206", "01210"]
+
+
 @pytest.mark.parametrize("role", ["officer", "expert"])
 def test_the_map_is_not_for_officers_or_experts(towns_world, make_user, client, role):
     login(client, make_user(role))
