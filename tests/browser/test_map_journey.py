@@ -9,7 +9,16 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import SCREENSHOTS
-from tests.browser.helpers import COORDINATOR, OFFICER, assert_accessible, login, logout, watch_csp
+from tests.browser.helpers import (
+    COORDINATOR,
+    OFFICER,
+    assert_accessible,
+    horizontal_overflow,
+    login,
+    logout,
+    watch_csp,
+)
+from tests.browser.test_layout import NARROW, TABLE_PROBLEMS
 
 CREDIT = "出典：国土数値情報（行政区域データ）（国土交通省）を加工して作成"
 
@@ -82,3 +91,16 @@ def test_the_officer_opens_the_towns_record_and_an_engagement_from_the_menu(page
         assert_accessible(page, "engagement_progress_officer")
     logout(page, live_server)
     assert csp == []
+
+
+def test_the_map_and_the_municipality_page_fit_320_px_with_their_tables_in_scroll_regions(
+        page: Page, live_server: str) -> None:
+    page.set_viewport_size(NARROW)
+    login(page, live_server, COORDINATOR)
+    for path in ("/coordinator/map?metric=cap_usage", "/municipalities/012106"):
+        page.goto(f"{live_server}{path}")
+        if "map" in path:
+            _drawn(page)
+        assert horizontal_overflow(page) <= 1, path
+        assert page.evaluate(TABLE_PROBLEMS) == [], path
+        assert_accessible(page, "map_narrow" if "map" in path else "municipality_narrow")
