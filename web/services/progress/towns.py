@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, case, distinct, func, literal, or_, select, union_all
+from sqlalchemy import Select, Subquery, case, distinct, func, literal, or_, select, union_all
 
 from web.extensions import db
 from web.models import (
@@ -100,11 +100,11 @@ def _town_scope(user: User, filters: ProgressFilters) -> Select[tuple[str]]:
     return towns.where(literal(False))
 
 
-def _issue_towns() -> Select[tuple[int, str]]:
+def _issue_towns() -> Subquery:
     """(issue id, town) for the owning town and every co-owning town of each issue."""
     owned = select(Issue.id.label("issue_id"), Issue.municipality_code.label("town"))
     co_owned = select(IssueCoOwner.issue_id.label("issue_id"), IssueCoOwner.municipality_code.label("town"))
-    return union_all(owned, co_owned).subquery("issue_town")  # type: ignore[return-value]
+    return union_all(owned, co_owned).subquery("issue_town")
 
 
 def town_figures(user: User, filters: ProgressFilters) -> list[TownFigures]:
@@ -118,7 +118,7 @@ def town_figures(user: User, filters: ProgressFilters) -> list[TownFigures]:
         select(Municipality.code, Municipality.name, Municipality.subprefecture)
         .where(Municipality.code.in_(towns)).order_by(Municipality.code)).all()
 
-    open_counts = dict(db.session.execute(
+    open_counts: dict[str, int] = dict(db.session.execute(
         select(link.c.town, func.count(distinct(Issue.id)))
         .join(Issue, Issue.id == link.c.issue_id)
         .where(link.c.town.in_(towns), Issue.id.in_(visible), Issue.status.in_(PUBLIC_STATUSES))
@@ -127,7 +127,7 @@ def town_figures(user: User, filters: ProgressFilters) -> list[TownFigures]:
     engagement_filter = [Engagement.status == "active", Engagement.issue_id.in_(visible), link.c.town.in_(towns)]
     if filters.program_id is not None:
         engagement_filter.append(Engagement.program_id == filters.program_id)
-    active_counts = dict(db.session.execute(
+    active_counts: dict[str, int] = dict(db.session.execute(
         select(link.c.town, func.count(distinct(Engagement.id)))
         .join(Engagement, Engagement.issue_id == link.c.issue_id)
         .where(*engagement_filter).group_by(link.c.town)).all())
@@ -224,10 +224,10 @@ def map_args(user: User, args: Mapping[str, str]) -> Mapping[str, str]:
 
 
 def map_choices(user: User, filters: ProgressFilters) -> MapChoices:
-    regions = list(db.session.scalars(
+    regions = [region for region in db.session.scalars(
         select(Municipality.subprefecture).distinct()
         .where(Municipality.prefecture_code == filters.prefecture_code, Municipality.subprefecture.is_not(None))
-        .order_by(Municipality.subprefecture)))
+        .order_by(Municipality.subprefecture)) if region]
     prefectures: list[tuple[str, str]] = []
     if user.role == "admin":
         prefectures = list(db.session.execute(
@@ -375,7 +375,10 @@ def municipality_record(user: User, code: str) -> MunicipalityRecord:
         .outerjoin(visit_counts, visit_counts.c.engagement_id == Engagement.id)
         .where(of_town).order_by(Engagement.start_on.desc(), Engagement.id.desc()))]
 
-    reports = [TownReport(*row) for row in db.session.execute(
+    reports = [TownReport(
+        id=row[0], engagement_id=row[1], issue_title=row[2], expert_name=row[3], visit_starts_at=row[4],
+        visit_mode=row[5], summary=row[6], next_actions=row[7], stage=row[8], acknowledged_at=row[9],
+    ) for row in db.session.execute(
         select(VisitReport.id, Engagement.id, Issue.title, ExpertProfile.display_name, Visit.starts_at, Visit.mode,
                VisitReport.summary, VisitReport.next_actions, VisitReport.stage, VisitReport.acknowledged_at)
         .join(Visit, Visit.id == VisitReport.visit_id)
