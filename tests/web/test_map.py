@@ -4,12 +4,16 @@ and a number of SQL statements that does not grow with the data; the engagement 
 the expert and the coordinator."""
 from __future__ import annotations
 
+import csv
+import json
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
 
+from scripts import split_geo
 from tests.web import towns_world as world_module
 from tests.web.conftest import PASSWORD
 from tests.web.towns_world import FY, HAKODATE, IWAMIZAWA, KUSHIRO, SENDAI
@@ -260,3 +264,29 @@ def test_an_engagement_without_staged_reports_says_so(towns_world, make_user, cl
     page = text(client.get(f"/engagements/{towns_world.engagements['e2'].id}").get_data(as_text=True))
     assert "DXの段階を記録した報告はまだありません。" in page
     assert "訪問の報告 まだありません" in page
+
+
+# ------------------------------------------------------------------ the boundary files
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_demo_town_has_a_boundary_in_its_prefectures_file():
+    with (ROOT / "seed_data" / "municipalities.csv").open(encoding="utf-8") as handle:
+        towns = list(csv.DictReader(handle))
+    missing = []
+    for prefecture in sorted({t["prefecture_code"] for t in towns}):
+        topology = json.loads((ROOT / "web/static/geo/towns" / f"{prefecture}.topojson.json").read_text("utf-8"))
+        codes = {g["properties"]["code"] for g in topology["objects"]["towns"]["geometries"]}
+        missing += [t["name"] for t in towns if t["prefecture_code"] == prefecture and t["code"][:5] not in codes]
+    assert missing == []
+
+
+@pytest.mark.skipif(not split_geo.DEFAULT_SOURCE.exists(), reason="the shared boundary file is not on this machine")
+def test_the_committed_boundary_files_are_what_the_script_makes_from_the_source():
+    made = split_geo.split(json.loads(split_geo.DEFAULT_SOURCE.read_text(encoding="utf-8")))
+    assert len(made) == 47
+    for prefecture in ("01", "04", "05"):
+        committed = json.loads((ROOT / "web/static/geo/towns" / f"{prefecture}.topojson.json").read_text("utf-8"))
+        assert committed == json.loads(json.dumps(made[prefecture]))
