@@ -157,7 +157,8 @@ def test_a_joint_engagement_says_how_the_caps_are_counted(make_user, make_issue,
     login(auth, officer)
     html = page(client, f"/engagements/{world.engagement.id}")
     assert "現地訪問は訪問先の市町村の上限に数え、オンラインの時間は連携する市町村で等分して数えます。" in html
-    assert "北海道岩見沢市、北海道釧路市" in html
+    assert "北海道岩見沢市、北海道釧路市" in re.sub(r"<[^>]+>", "", html)
+    assert '<a href="/municipalities/012106">北海道岩見沢市</a>、北海道釧路市' in html  # only the officer's own town
 
 
 # Confirm, move, cancel

@@ -155,10 +155,59 @@ def stage_steps(stage_at_start: str, latest_stage: str | None) -> list[StageStep
             for i, (code, label) in enumerate(STAGES.items())]
 
 
-def _town_names(issue: Issue) -> list[str]:
+def _towns(issue: Issue) -> list[Municipality]:
     codes = plans.towns_of(issue)
     towns = {t.code: t for t in db.session.scalars(select(Municipality).where(Municipality.code.in_(codes)))}
-    return [towns[code].full_name for code in codes if code in towns]
+    return [towns[code] for code in codes if code in towns]
+
+
+@dataclass(frozen=True)
+class TownLink:
+    name: str
+    url: str | None  # the town's record (municipality page) when the user may open it
+
+
+def town_links(user: User, towns: list[Municipality]) -> list[TownLink]:
+    """The engagement's towns, each linked to its municipality page for those who may see it (else plain text)."""
+    def may_open(town: Municipality) -> bool:
+        return (user.role == "admin" or (user.role == "coordinator" and user.prefecture_code == town.prefecture_code)
+                or (user.role == "officer" and user.municipality_code == town.code))
+    return [TownLink(t.full_name, url_for("coordinator.municipality", code=t.code) if may_open(t) else None)
+            for t in towns]
+
+
+@dataclass(frozen=True)
+class StageMoment:
+    """One point of the stage history: the stage at the start, then each report that names a stage."""
+
+    on: date
+    stage_label: str
+    source: str
+    visit_id: int | None
+    changed: bool  # a different stage from the point before
+
+
+def stage_history(engagement: Engagement, visit_list: list[Visit]) -> list[StageMoment]:
+    """The DX stage over time, from the visits already loaded with their reports (no further query)."""
+    moments = [StageMoment(engagement.start_on, STAGES.get(engagement.stage_at_start, engagement.stage_at_start),
+                           "支援開始時", None, False)]
+    previous = engagement.stage_at_start
+    for visit in visit_list:
+        report = visit.report
+        if report is None or not report.stage:
+            continue
+        moments.append(StageMoment(visit.starts_at.astimezone(JST).date(), STAGES.get(report.stage, report.stage),
+                                   "訪問の報告", visit.id, report.stage != previous))
+        previous = report.stage
+    return moments
+
+
+def stages_moved(stage_at_start: str, latest_stage: str | None) -> int:
+    """How many stages the issue moved since the start (negative: it went back), 0 without a later stage."""
+    order = list(STAGES)
+    if latest_stage is None or latest_stage not in order or stage_at_start not in order:
+        return 0
+    return order.index(latest_stage) - order.index(stage_at_start)
 
 
 def place_text(visit: Visit) -> str:
@@ -185,11 +234,14 @@ def engagement_detail(engagement_id: int) -> str:
     engagement = _engagement(engagement_id)
     side = _side(engagement.expert_id)
     visit_list = visits.visits_of(engagement)
-    towns = _town_names(engagement.issue)
+    towns = _towns(engagement.issue)
     progress = engagements.engagement_progress(engagement)
     return render_template(
-        "booking/engagement_detail.html", engagement=engagement, side=side, visits=visit_list, towns=towns,
-        joint=len(towns) > 1, progress=progress, form=EmptyForm(), now=utcnow(),
+        "booking/engagement_detail.html", engagement=engagement, side=side, visits=visit_list,
+        towns=town_links(_me(), towns), joint=len(towns) > 1, progress=progress, form=EmptyForm(), now=utcnow(),
+        history=stage_history(engagement, visit_list),
+        moved=stages_moved(progress.stage_at_start, progress.latest_stage),
+        reports=[v.report for v in visit_list if v.report is not None],
         steps=stage_steps(progress.stage_at_start, progress.latest_stage), fiscal_years=fiscal_years(engagement),
         active=engagement.status == "active", place_text=place_text, meeting_link=meeting_link,
         can_see_issue=_me().role in ("officer", "coordinator", "admin"),

@@ -1,0 +1,82 @@
+"""The coordinator's map of the prefecture's municipalities and each town's page (its record across fiscal years).
+
+The map: coordinators (their prefecture) and admins; the municipality page: the coordinator of its prefecture,
+the town's officers and admins. Everyone else, and any malformed or unknown code, gets 404.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort, render_template, request
+from flask_login import current_user, login_required
+
+from web.auth.access import role_required
+from web.coordinator import bp
+from web.dates import fiscal_year_of, format_fiscal_year, today_jst
+from web.extensions import db
+from web.models import Prefecture, User
+from web.services.errors import NotFound
+from web.services.progress import towns
+from web.services.progress.scope import parse_filters
+from web.services.validation import InvalidInput
+
+
+def _me() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def _bad_request(messages: list[str]) -> tuple[str, int]:
+    return render_template("errors/error.html", code=400, title="表示する条件を確認してください",
+                           hint=" ".join(messages)), 400
+
+
+@dataclass(frozen=True)
+class MapRow:
+    """One town of the map and its table: the figure, its text, its legend class."""
+
+    town: towns.TownFigures
+    value_text: str
+    css_class: int
+
+
+@bp.route("/coordinator/map", endpoint="map")
+@role_required("coordinator", "admin")
+def map_page() -> str | tuple[str, int]:
+    metric = request.args.get("metric", "open_issues")
+    if metric not in towns.METRICS:
+        return _bad_request(["表示する数値は「未解決の課題」「支援中の案件」「上限の使用率」から選んでください。"])
+    try:
+        filters = parse_filters(_me(), towns.map_args(_me(), request.args))
+        figures = towns.town_figures(_me(), filters)
+    except InvalidInput as error:
+        return _bad_request([m for messages in error.errors.values() for m in messages])
+    except NotFound:
+        abort(404)
+    rows = [MapRow(t, towns.format_value(metric, t.value(metric)), towns.class_of(metric, t.value(metric)))
+            for t in figures]
+    classes = towns.map_classes(metric)
+    counts = {c.index: sum(r.css_class == c.index for r in rows) for c in classes}
+    prefecture = db.session.get(Prefecture, filters.prefecture_code)
+    if prefecture is None:
+        abort(404)
+    choices = towns.map_choices(_me(), filters)
+    this_year = fiscal_year_of(today_jst())
+    return render_template(
+        "coordinator/map.html", filters=filters, metric=metric, metric_label=towns.METRICS[metric],
+        metrics=towns.METRICS, rows=rows, choices=choices,
+        fiscal_years=list(range(this_year + 1, this_year - 5, -1)), classes=classes, class_counts=counts, prefecture=prefecture,
+        fiscal_year_label=format_fiscal_year(filters.fiscal_year),
+        top=sorted((r for r in rows if (r.town.value(metric) or 0) > 0),
+                   key=lambda r: (-(r.town.value(metric) or 0), r.town.code))[:3],
+    )
+
+
+@bp.route("/municipalities/<code>")
+@login_required
+def municipality(code: str) -> str:
+    try:
+        record = towns.municipality_record(_me(), code)
+    except NotFound:
+        abort(404)
+    return render_template("coordinator/municipality.html", record=record, fiscal_year_of=fiscal_year_of,
+                           usage_text=lambda value: towns.format_value("cap_usage", value))
