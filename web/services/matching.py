@@ -376,11 +376,68 @@ def rank_candidates(issue: Issue, limit: int = 10, filters: CandidateFilters | N
 
 def _views(issue_id: int, ranked: Sequence[Candidate], remaining: dict[str, int],
            curations: dict[str, CandidateCuration]) -> list[CandidateView]:
-    ids = [int(c.id) for c in ranked]
-    profiles = {p.id: p for p in db.session.scalars(select(ExpertProfile).where(ExpertProfile.id.in_(ids)).options(
+    profiles = _profiles([int(c.id) for c in ranked])
+    shortlisted = set(db.session.scalars(select(ShortlistEntry.expert_id).where(ShortlistEntry.issue_id == issue_id)))
+    return _make_views(ranked, profiles, remaining, curations, shortlisted)
+
+
+def top_candidates(issues: Sequence[Issue], limit: int = 3, *,
+                   explain: bool = False) -> dict[int, list[CandidateView]]:
+    """Rank experts for many issues in ONE batch call to the matcher: the same lists as ``rank_candidates(issue,
+    limit)`` per issue (pinned first, excluded and not-reconfirmed experts left out), with capacity, curations,
+    reconfirmation, shortlists and profiles each read once for all the issues.
+
+    Reasons and shared terms are built only with ``explain=True`` (the overview and the plan show names and
+    scores). An issue the matcher refuses (a broken row) gets an empty list instead of failing the whole page.
+    """
+    if not issues:
+        return {}
+    matcher = get_matcher()
+    remaining = remaining_capacity()
+    ids = [issue.id for issue in issues]
+    curations: dict[int, dict[str, CandidateCuration]] = {}
+    for row in db.session.scalars(select(CandidateCuration).where(CandidateCuration.issue_id.in_(ids))):
+        curations.setdefault(row.issue_id, {})[str(row.expert_id)] = row
+    stale = not_reconfirmed()
+    indexed = matcher.issues_.slots
+    rankable: list[tuple[Issue, IssueRecord | str]] = []
+    for issue in issues:
+        # An issue already in the index (synced by get_matcher) is ranked from its stored row: no tokenising.
+        query = str(issue.id) if str(issue.id) in indexed else _record_or_none(issue, issue_record)
+        if query is not None:
+            rankable.append((issue, query))
+    skips = [stale | {k for k, c in curations.get(i.id, {}).items() if c.action == "exclude"} for i, _ in rankable]
+    pins = [{k for k, c in curations.get(i.id, {}).items() if c.action == "pin"} for i, _ in rankable]
+    try:
+        rankings = matcher.rank_experts_batch([q for _, q in rankable], top=limit, remaining_capacity=remaining,
+                                              explain=explain, exclude=skips, also=pins)
+    except MatcherError as error:
+        logger.warning("batch ranking failed for %d issues: %s", len(rankable), type(error).__name__)
+        raise ServiceError("候補を計算できませんでした。課題の内容を確認してください。") from error
+    for (issue, _), ranked, pinned in zip(rankable, rankings, pins):
+        ranked.sort(key=lambda c, pinned=pinned: (c.id not in pinned, -c.score, c.id))
+    profiles = _profiles({int(c.id) for ranked in rankings for c in ranked})
+    shortlisted: dict[int, set[int]] = {}
+    for issue_id, expert_id in db.session.execute(select(ShortlistEntry.issue_id, ShortlistEntry.expert_id).where(
+            ShortlistEntry.issue_id.in_(ids))):
+        shortlisted.setdefault(issue_id, set()).add(expert_id)
+    views: dict[int, list[CandidateView]] = {issue.id: [] for issue in issues}
+    for (issue, _), ranked in zip(rankable, rankings):
+        views[issue.id] = _make_views(ranked, profiles, remaining, curations.get(issue.id, {}),
+                                      shortlisted.get(issue.id, set()))
+    return views
+
+
+def _profiles(ids: Collection[int]) -> dict[int, ExpertProfile]:
+    if not ids:
+        return {}
+    return {p.id: p for p in db.session.scalars(select(ExpertProfile).where(ExpertProfile.id.in_(list(ids))).options(
         selectinload(ExpertProfile.role_rows), selectinload(ExpertProfile.mode_rows),
         selectinload(ExpertProfile.sector_rows), selectinload(ExpertProfile.prefecture)))}
-    shortlisted = set(db.session.scalars(select(ShortlistEntry.expert_id).where(ShortlistEntry.issue_id == issue_id)))
+
+
+def _make_views(ranked: Sequence[Candidate], profiles: dict[int, ExpertProfile], remaining: dict[str, int],
+                curations: dict[str, CandidateCuration], shortlisted: Collection[int]) -> list[CandidateView]:
     return [
         CandidateView(expert=profiles[int(c.id)], score=round(c.score, 4), parts=dict(c.parts), reasons=c.reasons,
                       unmet=c.unmet, shared_terms=c.shared_terms, remaining=remaining.get(c.id, 0),
@@ -515,12 +572,15 @@ def plan_context(plan: AssignmentPlan) -> dict[str, object]:
     expert_ids = {int(a.expert_id) for a in plan.assignments}
     experts = {e.id: e for e in db.session.scalars(select(ExpertProfile).where(ExpertProfile.id.in_(expert_ids)))}
     pins = plan_pins(issue_ids)
-    rows = []
+    kept: dict[int, CandidateCuration | None] = {}
     for a in plan.assignments:
-        issue, pin = issues[int(a.issue_id)], pins.get(int(a.issue_id))
-        pin = pin if pin is not None and str(pin.expert_id) == a.expert_id else None
-        alternatives = [] if pin is not None and not is_plan_pin(pin) else rank_candidates(issue, limit=5)
-        rows.append(PlanRow(issue, experts[int(a.expert_id)], round(a.score, 3), alternatives, pin))
+        pin = pins.get(int(a.issue_id))
+        kept[int(a.issue_id)] = pin if pin is not None and str(pin.expert_id) == a.expert_id else None
+    # Alternatives for every row the coordinator may change (not a hand-set pin): one batch ranking.
+    open_rows = [issues[i] for i, pin in kept.items() if pin is None or is_plan_pin(pin)]
+    alternatives = top_candidates(open_rows, limit=5)
+    rows = [PlanRow(issues[int(a.issue_id)], experts[int(a.expert_id)], round(a.score, 3),
+                    alternatives.get(int(a.issue_id), []), kept[int(a.issue_id)]) for a in plan.assignments]
     unassigned = [(issues[int(u.issue_id)], u.reason) for u in plan.unassigned]
     mean = round(100 * plan.total_score / len(rows)) if rows else None
     return {"rows": rows, "unassigned": unassigned, "mean_score": mean}
