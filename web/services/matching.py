@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from matcher import (
     AssignmentPlan, Candidate, ExpertRecord, IndexFormatError, IndexVersionError, IssueRecord, JointGroup, Matcher,
-    MatcherError, SharedTerm, assign, find_joint_issues,
+    MatcherError, SharedTerm, assign, find_joint_issues, group_terms,
 )
 from web.extensions import db
 from web.models import CandidateCuration, ExpertProfile, Issue, Municipality, ShortlistEntry, User
@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 INDEX_DIRNAME = "matcher_index"
 SYNC_MARKS_FILE = "web_sync_marks.json"
 RANKABLE_STATUSES = ("open", "matching")
+#: Shared terms shown per joint-issue group.
+JOINT_TERMS = 8
 
 
 class IndexNotReady(ServiceError):
@@ -545,7 +547,8 @@ def joint_groups(prefecture_code: str) -> list[JointGroup]:
     """Return groups of open issues in different towns of the prefecture that describe the same need."""
     matcher = get_matcher()
     ids = [i for i in _open_issue_ids(prefecture_code) if i in matcher.issues_.slots]
-    return find_joint_issues(matcher, ids) if len(ids) > 1 else []
+    # Without shared terms: those are explained only for the groups shown (joint_group_views, matcher.group_terms).
+    return find_joint_issues(matcher, ids, top_terms=0) if len(ids) > 1 else []
 
 
 @dataclass
@@ -599,8 +602,7 @@ def joint_group_views(prefecture_code: str) -> list[JointGroupView]:
     ids = {int(i) for g in groups for i in g.issue_ids}
     issues = {i.id: i for i in db.session.scalars(select(Issue).where(Issue.id.in_(ids)).options(
         selectinload(Issue.municipality)))}
-    views = []
-    for group in groups:
-        terms = list(dict.fromkeys(t.label for pair in group.pairs for t in pair.shared_terms))[:8]
-        views.append(JointGroupView([issues[int(i)] for i in group.issue_ids], group.similarity, terms))
-    return views
+    matcher = get_matcher()
+    return [JointGroupView([issues[int(i)] for i in group.issue_ids], group.similarity,
+                           group_terms(matcher, group, limit=JOINT_TERMS))
+            for group in groups]
