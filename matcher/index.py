@@ -161,6 +161,12 @@ class Matcher:
         return state
 
     @property
+    def snapshot(self) -> object:
+        """An opaque token of the fitted state: another object after any fit, upsert, removal or refit, so a
+        caller may keep rankings per snapshot (compare with ``is``)."""
+        return self._check_fitted()
+
+    @property
     def terms_(self) -> TermModel:
         """The fitted vocabulary."""
         return self._check_fitted().terms

@@ -149,3 +149,38 @@ def test_the_overview_shows_each_issue_with_its_top_candidates_from_the_batch(cu
     row = page[page.index(curated[0].title):]
     row = row[:row.index("</tr>")]
     assert f"{experts['window'].display_name}（" in row and "・優先" in row
+
+
+def test_a_second_batch_reuses_the_kept_rankings_until_a_curation_capacity_or_profile_changes(
+        curated, experts, make_user, monkeypatch, app):
+    from matcher import Matcher
+
+    calls: list[int] = []
+    real = Matcher.rank_experts_batch
+    monkeypatch.setattr(Matcher, "rank_experts_batch",
+                        lambda self, issues, *a, **k: calls.append(len(issues)) or real(self, issues, *a, **k))
+    with app.test_request_context():
+        first = matching.top_candidates(curated, limit=3)
+        again = matching.top_candidates(curated, limit=3)
+        assert calls == [len(curated)]  # the second call ranked nothing
+        assert {k: [_shape(v) for v in vs] for k, vs in again.items()} == \
+               {k: [_shape(v) for v in vs] for k, vs in first.items()}
+        top = first[curated[3].id][0].expert
+        db.session.add(CandidateCuration(issue_id=curated[3].id, expert_id=top.id, action="exclude", reason="多忙",
+                                         curated_by_id=make_user("coordinator").id))
+        db.session.commit()
+        excluded = matching.top_candidates(curated, limit=3)
+        assert calls[-1] == 1 and top.id not in [v.expert.id for v in excluded[curated[3].id]]
+        monkeypatch.setattr(matching, "remaining_capacity",
+                            lambda ids=None: {str(experts["drone"].id): 0})  # the drone expert fully booked
+        booked = matching.top_candidates(curated, limit=3)
+        assert calls[-1] == len(curated)
+        assert all(experts["drone"].id not in [v.expert.id for v in vs] for vs in booked.values())
+        monkeypatch.undo()
+        experts["paper"].bio = "ドローン防除と農薬散布、水稲の散布計画。"
+        db.session.commit()
+        changed = matching.top_candidates(curated, limit=3, explain=True)
+        assert calls[-1] == len(curated)  # a new index snapshot: everything ranked again
+        single = {issue.id: matching.rank_candidates(issue, limit=3) for issue in curated}
+        assert {k: [_shape(v) for v in vs] for k, vs in changed.items()} == \
+               {k: [_shape(v) for v in vs] for k, vs in single.items()}

@@ -115,6 +115,25 @@ class _IndexHolder:
     lock: threading.RLock = field(default_factory=threading.RLock)
     builder: threading.Thread | None = None
     refitter: threading.Thread | None = None
+    rankings: _RankingMemo | None = None
+
+
+@dataclass(frozen=True)
+class _RankingMemo:
+    """Batch rankings kept for one (index snapshot, remaining capacity, not-reconfirmed experts): any change to
+    these makes a new memo; each entry is keyed by the issue, its exclusions and pins, the limit and explain."""
+
+    snapshot: object
+    remaining: tuple[tuple[str, int], ...]
+    stale: frozenset[str]
+    entries: dict[tuple[object, ...], list[Candidate]] = field(default_factory=dict)
+
+    def matches(self, snapshot: object, remaining: tuple[tuple[str, int], ...], stale: frozenset[str]) -> bool:
+        return self.snapshot is snapshot and self.remaining == remaining and self.stale == stale
+
+
+#: Entries a ranking memo holds before it is emptied (a few pages' worth at 10× the demo volume).
+RANKING_MEMO_ENTRIES = 20_000
 
 
 def _holder(app: Flask | None = None) -> _IndexHolder:
@@ -391,6 +410,8 @@ def top_candidates(issues: Sequence[Issue], limit: int = 3, *,
 
     Reasons and shared terms are built only with ``explain=True`` (the overview and the plan show names and
     scores). An issue the matcher refuses (a broken row) gets an empty list instead of failing the whole page.
+    Rankings are kept per process while the index snapshot, the remaining capacity and the reconfirmations stay
+    the same (_ranking_memo): a page asked again ranks only the issues it has not ranked yet.
     """
     if not issues:
         return {}
@@ -408,15 +429,28 @@ def top_candidates(issues: Sequence[Issue], limit: int = 3, *,
         query = str(issue.id) if str(issue.id) in indexed else _record_or_none(issue, issue_record)
         if query is not None:
             rankable.append((issue, query))
-    skips = [stale | {k for k, c in curations.get(i.id, {}).items() if c.action == "exclude"} for i, _ in rankable]
-    pins = [{k for k, c in curations.get(i.id, {}).items() if c.action == "pin"} for i, _ in rankable]
+    excluded = [frozenset(k for k, c in curations.get(i.id, {}).items() if c.action == "exclude") for i, _ in rankable]
+    pins = [frozenset(k for k, c in curations.get(i.id, {}).items() if c.action == "pin") for i, _ in rankable]
+    memo = _ranking_memo(matcher, remaining, stale)
+    keys = [(query, limit, explain, skip, pinned) if isinstance(query, str) else None
+            for (_, query), skip, pinned in zip(rankable, excluded, pins)]
+    kept = {n: found for n, key in enumerate(keys) if key is not None and (found := memo.entries.get(key)) is not None}
+    todo = [n for n in range(len(rankable)) if n not in kept]
     try:
-        rankings = matcher.rank_experts_batch([q for _, q in rankable], top=limit, remaining_capacity=remaining,
-                                              explain=explain, exclude=skips, also=pins)
+        fresh = matcher.rank_experts_batch(
+            [rankable[n][1] for n in todo], top=limit, remaining_capacity=remaining, explain=explain,
+            exclude=[stale | excluded[n] for n in todo], also=[pins[n] for n in todo]) if todo else []
     except MatcherError as error:
-        logger.warning("batch ranking failed for %d issues: %s", len(rankable), type(error).__name__)
+        logger.warning("batch ranking failed for %d issues: %s", len(todo), type(error).__name__)
         raise ServiceError("候補を計算できませんでした。課題の内容を確認してください。") from error
-    for (issue, _), ranked, pinned in zip(rankable, rankings, pins):
+    if len(memo.entries) + len(todo) > RANKING_MEMO_ENTRIES:
+        memo.entries.clear()
+    for n, ranked in zip(todo, fresh):
+        if keys[n] is not None:
+            memo.entries[keys[n]] = ranked
+    kept.update(zip(todo, fresh))
+    rankings = [list(kept[n]) for n in range(len(rankable))]  # copies: the memo's lists are never sorted in place
+    for ranked, pinned in zip(rankings, pins):
         ranked.sort(key=lambda c, pinned=pinned: (c.id not in pinned, -c.score, c.id))
     profiles = _profiles({int(c.id) for ranked in rankings for c in ranked})
     shortlisted: dict[int, set[int]] = {}
@@ -428,6 +462,20 @@ def top_candidates(issues: Sequence[Issue], limit: int = 3, *,
         views[issue.id] = _make_views(ranked, profiles, remaining, curations.get(issue.id, {}),
                                       shortlisted.get(issue.id, set()))
     return views
+
+
+def _ranking_memo(matcher: Matcher, remaining: dict[str, int], stale: set[str]) -> _RankingMemo:
+    """Return this process's memo of batch rankings for the current snapshot, capacity and reconfirmations.
+
+    Rankings are pure functions of these and of each issue's exclusions and pins (in the entry's key), so a page
+    asked again before anything changed reuses them; any booking, profile or issue change starts a new memo.
+    """
+    holder = _holder()
+    fingerprint, stale_set = tuple(sorted(remaining.items())), frozenset(stale)
+    memo = holder.rankings
+    if memo is None or not memo.matches(matcher.snapshot, fingerprint, stale_set):
+        memo = holder.rankings = _RankingMemo(matcher.snapshot, fingerprint, stale_set)
+    return memo
 
 
 def _profiles(ids: Collection[int]) -> dict[int, ExpertProfile]:
