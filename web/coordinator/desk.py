@@ -17,7 +17,7 @@ from web.coordinator import bp
 from web.models import Issue
 from web.services import curation, matching
 from web.services.errors import NotFound, ServiceError
-from web.services.issues import get_visible_issue, list_visible_issues
+from web.services.issues import get_visible_issue, list_seeking_issues
 from web.services.validation import parse_integer
 from web.transaction import transaction
 
@@ -41,7 +41,7 @@ def _open_issue(issue_id: int) -> Issue:
 @role_required("coordinator")
 def overview() -> str:
     # Issues still looking for an expert: published, or back in matching after a decline or an expiry.
-    issues = list_visible_issues(current_user, status="open") + list_visible_issues(current_user, status="matching")
+    issues = list_seeking_issues(current_user)
     try:
         tops, notice = matching.top_candidates(issues, limit=3), None
     except ServiceError as error:

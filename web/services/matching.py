@@ -127,6 +127,7 @@ class _RankingMemo:
     remaining: tuple[tuple[str, int], ...]
     stale: frozenset[str]
     entries: dict[tuple[object, ...], list[Candidate]] = field(default_factory=dict)
+    plans: dict[tuple[object, ...], AssignmentPlan] = field(default_factory=dict)
 
     def matches(self, snapshot: object, remaining: tuple[tuple[str, int], ...], stale: frozenset[str]) -> bool:
         return self.snapshot is snapshot and self.remaining == remaining and self.stale == stale
@@ -134,6 +135,8 @@ class _RankingMemo:
 
 #: Entries a ranking memo holds before it is emptied (a few pages' worth at 10× the demo volume).
 RANKING_MEMO_ENTRIES = 20_000
+#: Monthly plans a memo holds (one per prefecture and set of curations).
+PLAN_MEMO_ENTRIES = 64
 
 
 def _holder(app: Flask | None = None) -> _IndexHolder:
@@ -452,7 +455,8 @@ def top_candidates(issues: Sequence[Issue], limit: int = 3, *,
     rankings = [list(kept[n]) for n in range(len(rankable))]  # copies: the memo's lists are never sorted in place
     for ranked, pinned in zip(rankings, pins):
         ranked.sort(key=lambda c, pinned=pinned: (c.id not in pinned, -c.score, c.id))
-    profiles = _profiles({int(c.id) for ranked in rankings for c in ranked})
+    # Names and roles are what batch pages show: the other relations stay lazy (loaded only if a page reads them).
+    profiles = _profiles({int(c.id) for ranked in rankings for c in ranked}, full=False)
     shortlisted: dict[int, set[int]] = {}
     for issue_id, expert_id in db.session.execute(select(ShortlistEntry.issue_id, ShortlistEntry.expert_id).where(
             ShortlistEntry.issue_id.in_(ids))):
@@ -478,12 +482,15 @@ def _ranking_memo(matcher: Matcher, remaining: dict[str, int], stale: set[str]) 
     return memo
 
 
-def _profiles(ids: Collection[int]) -> dict[int, ExpertProfile]:
+def _profiles(ids: Collection[int], full: bool = True) -> dict[int, ExpertProfile]:
     if not ids:
         return {}
-    return {p.id: p for p in db.session.scalars(select(ExpertProfile).where(ExpertProfile.id.in_(list(ids))).options(
-        selectinload(ExpertProfile.role_rows), selectinload(ExpertProfile.mode_rows),
-        selectinload(ExpertProfile.sector_rows), selectinload(ExpertProfile.prefecture)))}
+    options = [selectinload(ExpertProfile.role_rows)]
+    if full:
+        options += [selectinload(ExpertProfile.mode_rows), selectinload(ExpertProfile.sector_rows),
+                    selectinload(ExpertProfile.prefecture)]
+    return {p.id: p for p in db.session.scalars(
+        select(ExpertProfile).where(ExpertProfile.id.in_(list(ids))).options(*options))}
 
 
 def _make_views(ranked: Sequence[Candidate], profiles: dict[int, ExpertProfile], remaining: dict[str, int],
@@ -572,10 +579,20 @@ def monthly_plan(prefecture_code: str) -> AssignmentPlan:
         CandidateCuration.action == "exclude")).all())
     pins = plan_pins([int(i) for i in ids])
     stale = not_reconfirmed()
-    remaining = {key: 0 if key in stale else free for key, free in remaining_capacity().items()}
-    return assign(matcher, ids, remaining, two_sided=True,
-                  exclude_pairs={(str(i), str(e)) for i, e in excluded},
-                  fixed_pairs={str(i): str(c.expert_id) for i, c in pins.items() if str(c.expert_id) not in stale})
+    free = remaining_capacity()
+    remaining = {key: 0 if key in stale else left for key, left in free.items()}
+    exclude_pairs = {(str(i), str(e)) for i, e in excluded}
+    fixed_pairs = {str(i): str(c.expert_id) for i, c in pins.items() if str(c.expert_id) not in stale}
+    # The same plan while nothing it depends on changed (see _ranking_memo): kept per process.
+    plans = _ranking_memo(matcher, free, stale).plans
+    key = (tuple(ids), frozenset(exclude_pairs), tuple(sorted(fixed_pairs.items())))
+    plan = plans.get(key)
+    if plan is None:
+        if len(plans) >= PLAN_MEMO_ENTRIES:
+            plans.clear()
+        plan = plans[key] = assign(matcher, ids, remaining, two_sided=True, exclude_pairs=exclude_pairs,
+                                   fixed_pairs=fixed_pairs)
+    return plan
 
 
 def plan_pins(issue_ids: Collection[int]) -> dict[int, CandidateCuration]:
