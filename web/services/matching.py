@@ -610,7 +610,10 @@ def plan_pins(issue_ids: Collection[int]) -> dict[int, CandidateCuration]:
 
 def joint_groups(prefecture_code: str) -> list[JointGroup]:
     """Return groups of open issues in different towns of the prefecture that describe the same need."""
-    matcher = get_matcher()
+    return _joint_groups(get_matcher(), prefecture_code)
+
+
+def _joint_groups(matcher: Matcher, prefecture_code: str) -> list[JointGroup]:
     ids = [i for i in _open_issue_ids(prefecture_code) if i in matcher.issues_.slots]
     # Without shared terms: those are explained only for the groups shown (joint_group_views, matcher.group_terms).
     return find_joint_issues(matcher, ids, top_terms=0) if len(ids) > 1 else []
@@ -663,11 +666,11 @@ class JointGroupView:
 
 def joint_group_views(prefecture_code: str) -> list[JointGroupView]:
     """Return the joint-issue groups with their issue rows and the terms they share."""
-    groups = joint_groups(prefecture_code)
+    matcher = get_matcher()
+    groups = _joint_groups(matcher, prefecture_code)
     ids = {int(i) for g in groups for i in g.issue_ids}
     issues = {i.id: i for i in db.session.scalars(select(Issue).where(Issue.id.in_(ids)).options(
         selectinload(Issue.municipality)))}
-    matcher = get_matcher()
     return [JointGroupView([issues[int(i)] for i in group.issue_ids], group.similarity,
                            group_terms(matcher, group, limit=JOINT_TERMS))
             for group in groups]
