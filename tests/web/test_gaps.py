@@ -120,3 +120,26 @@ def test_the_partial_says_so_when_there_is_nothing(make_user, app_ctx, app):
     with app.test_request_context():
         html = render_template("coordinator/_gaps.html", gaps=gaps.SupplyGaps(0.5, 0, (), (), (), ()), joint=[])
     assert "<strong>0件</strong>" in html and "組み合わせは見つかりません" in html
+
+
+def test_gaps_and_joint_candidates_issue_as_many_statements_for_3n_issues_as_for_n(world, make_user, make_issue,
+                                                                                   app):
+    from tests.web.test_batch_ranking import _statements
+
+    coordinator = make_user("coordinator")
+
+    def counted() -> int:
+        with app.test_request_context():
+            gaps.supply_gaps(coordinator, _filters()), gaps.joint_candidates(coordinator, _filters())  # warm
+            db.session.expire_all()
+            with _statements() as count:
+                found = gaps.supply_gaps(coordinator, _filters()), gaps.joint_candidates(coordinator, _filters())
+            assert found[0].issues and found[1]
+            return count()
+
+    small = counted()
+    for k in range(8):  # 4 issues in scope -> 12
+        make_issue(title=f"{SAME_NEED[0]}（{k}）", body=SAME_NEED[1], sector="wildlife",
+                   municipality_code=("012106", "012068", "012173")[k % 3], wanted_roles=("service_designer",),
+                   status=("open", "matching")[k % 2])
+    assert counted() == small
