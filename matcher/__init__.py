@@ -25,7 +25,7 @@ from .exceptions import (
     UnknownIdError,
 )
 from .index import Matcher
-from .joint import find_joint_issues
+from .joint import find_joint_issues, group_terms
 from .records import (
     Assignment,
     AssignmentPlan,
@@ -68,4 +68,5 @@ __all__ = [
     "analyze",
     "assign",
     "find_joint_issues",
+    "group_terms",
 ]

@@ -10,6 +10,7 @@ thread; otherwise the batch runs in this process).
 from __future__ import annotations
 
 import multiprocessing
+from collections.abc import Collection as AbstractCollection
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .exceptions import UnknownIdError
+from .filters import expert_filter
 from .parallel import analyze_many, fork_is_safe, resolve_jobs
 from .ranking import Query, exact_at, score_experts, single
 from .records import Candidate, IssueRecord
@@ -63,6 +65,8 @@ class _Job:
     remaining: Mapping[str, int] | None
     two_sided: bool
     explain: bool
+    exclude: Sequence[AbstractCollection[str]] | None = None
+    also: Sequence[AbstractCollection[str]] | None = None
 
 
 _JOB: _Job | None = None  # set in the parent just before forking; read by the forked workers
@@ -73,16 +77,48 @@ def _rank_range(bounds: tuple[int, int]) -> list[list[Candidate]]:
     job = _JOB
     assert job is not None
     rows, columns = issue_rows(job.matcher, job.issues[bounds[0] : bounds[1]], n_jobs=1)
-    return [
-        job.matcher.rank_query(
-            Query(row, single(columns, b)),
+    experts = job.matcher.experts_
+    remaining = job.matcher.remaining_array(experts, job.remaining)  # once for the whole range
+    rankings = []
+    for b, row in enumerate(rows):
+        at = bounds[0] + b
+        query = Query(row, single(columns, b))
+        skip = job.exclude[at] if job.exclude is not None else ()
+        ranked = job.matcher.rank_prepared(
+            query,
             job.top,
-            job.remaining,
+            remaining,
+            bool(job.remaining),
             two_sided=job.two_sided,
+            mask=expert_filter(experts, None, None, skip) if skip else True,
             explain=job.explain,
         )
-        for b, row in enumerate(rows)
-    ]
+        if job.also is not None:
+            ranked += _also(job, query, remaining, ranked, skip, job.also[at])
+        rankings.append(ranked)
+    return rankings
+
+
+def _also(
+    job: _Job,
+    query: Query,
+    remaining: npt.NDArray[np.int32],
+    ranked: Sequence[Candidate],
+    skip: AbstractCollection[str],
+    wanted: AbstractCollection[str],
+) -> list[Candidate]:
+    # The same as ranking the issue again with every other expert excluded: the wanted experts (if feasible)
+    # by score among themselves.
+    experts = job.matcher.experts_
+    got = {c.id for c in ranked}
+    slots = sorted(experts.slots[id] for id in wanted if id not in got and id not in skip and id in experts.slots)
+    if not slots:
+        return []
+    only = np.zeros(experts.n_slots, dtype=bool)
+    only[slots] = True
+    return job.matcher.rank_prepared(
+        query, len(slots), remaining, bool(job.remaining), two_sided=job.two_sided, mask=only, explain=job.explain
+    )
 
 
 def _workers(n_issues: int, n_jobs: int | None) -> int:
@@ -98,11 +134,20 @@ def rank_batch(
     *,
     two_sided: bool,
     explain: bool,
+    exclude: Sequence[AbstractCollection[str]] | None = None,
+    also: Sequence[AbstractCollection[str]] | None = None,
 ) -> list[list[Candidate]]:
-    """Rank experts for every issue; same results as calling ``rank_experts`` per issue."""
+    """Rank experts for every issue; same results as calling ``rank_experts`` per issue.
+
+    ``exclude[i]`` are expert ids left out of issue ``i``'s ranking; ``also[i]`` are expert ids appended to it
+    when feasible but not in the top (ranked among themselves, after the top).
+    """
     global _JOB
     matcher._check_fitted()
-    _JOB = _Job(matcher, issues, top, remaining_capacity, two_sided, explain)
+    for name, per_issue in (("exclude", exclude), ("also", also)):
+        if per_issue is not None and len(per_issue) != len(issues):
+            raise ValueError(f"{name} must have one entry per issue ({len(per_issue)} != {len(issues)})")
+    _JOB = _Job(matcher, issues, top, remaining_capacity, two_sided, explain, exclude, also)
     try:
         workers = _workers(len(issues), matcher.n_jobs)
         if workers == 1:

@@ -161,6 +161,12 @@ class Matcher:
         return state
 
     @property
+    def snapshot(self) -> object:
+        """An opaque token of the fitted state: another object after any fit, upsert, removal or refit, so a
+        caller may keep rankings per snapshot (compare with ``is``)."""
+        return self._check_fitted()
+
+    @property
     def terms_(self) -> TermModel:
         """The fitted vocabulary."""
         return self._check_fitted().terms
@@ -285,9 +291,30 @@ class Matcher:
     ) -> list[Candidate]:
         """Rank experts for a prepared :class:`~matcher.ranking.Query` (shared by single and batch ranking)."""
         state = self._check_fitted()
+        remaining = self.remaining_array(state.experts, remaining_capacity)
+        return self.rank_prepared(
+            query, top, remaining, bool(remaining_capacity), two_sided=two_sided, mask=mask, explain=explain
+        )
+
+    def rank_prepared(
+        self,
+        query: Query,
+        top: int,
+        remaining: npt.NDArray[np.int32],
+        overridden: bool,
+        *,
+        two_sided: bool = False,
+        mask: Any = True,
+        explain: bool = True,
+    ) -> list[Candidate]:
+        """Rank experts for a query given the per-slot capacity array (:meth:`remaining_array`) already built.
+
+        ``overridden`` says whether that array came from a remaining-capacity mapping (a batch builds it once
+        for all its issues instead of once per issue).
+        """
+        state = self._check_fitted()
         experts = state.experts
-        remaining = self.remaining_array(experts, remaining_capacity)
-        override = remaining if remaining_capacity else None
+        override = remaining if overridden else None
         scores = score_experts(query, experts, override, self._views(two_sided, "issue"))
         chosen = select_top(
             upper_bound(scores, experts, override),
@@ -367,11 +394,20 @@ class Matcher:
         *,
         two_sided: bool = False,
         explain: bool = True,
+        exclude: Sequence[AbstractCollection[str]] | None = None,
+        also: Sequence[AbstractCollection[str]] | None = None,
     ) -> list[list[Candidate]]:
-        """Rank experts for many issues at once (chunked sparse products; see :mod:`matcher.batch`)."""
+        """Rank experts for many issues at once (see :mod:`matcher.batch`).
+
+        ``exclude`` (one collection of expert ids per issue) leaves experts out of that issue's ranking, as
+        ``rank_experts(exclude=...)`` does; ``also`` (one per issue) appends the experts among these ids that
+        are feasible but not in the top ``top`` (e.g. experts a coordinator pinned), ranked among themselves.
+        """
         from .batch import rank_batch
 
-        return rank_batch(self, issues, top, remaining_capacity, two_sided=two_sided, explain=explain)
+        return rank_batch(
+            self, issues, top, remaining_capacity, two_sided=two_sided, explain=explain, exclude=exclude, also=also
+        )
 
     # ------------------------------------------------------------------ updates
 

@@ -42,12 +42,13 @@ def find_joint_pairs(
     matrix = from_rows(rows, issues.docs.n_cols).to_scipy()
     sims = (matrix @ matrix.T).toarray()
     a_idx, b_idx = np.nonzero(np.triu(sims >= threshold, k=1))
+    # top_terms=0: no shared terms (the costly part: ask group_terms for the few pairs a page shows).
     pairs = [
         JointPair(
             ids[a],
             ids[b],
             round(float(sims[a, b]), 6),
-            shared_terms(rows[a], rows[b], matcher.terms_, top_terms),
+            shared_terms(rows[a], rows[b], matcher.terms_, top_terms) if top_terms > 0 else (),
         )
         for a, b in zip(a_idx.tolist(), b_idx.tolist())
         if _different_towns(town.get(ids[a]), town.get(ids[b]))
@@ -100,12 +101,36 @@ def find_joint_issues(
     """
     pairs = find_joint_pairs(matcher, issue_ids, threshold=threshold, top_terms=top_terms)
     town = {id: r.municipality for id, r in matcher.records()[1].items()}
+    components = _components(pairs)
+    group_of = {id: n for n, ids in enumerate(components) for id in ids}
+    pairs_of: list[list[JointPair]] = [[] for _ in components]
+    for pair in pairs:  # in similarity order, so each group's pairs stay in that order
+        pairs_of[group_of[pair.issue_a]].append(pair)
     groups = []
-    for ids in _components(pairs):
-        members = set(ids)
-        inner = tuple(p for p in pairs if p.issue_a in members)
+    for ids, inner_pairs in zip(components, pairs_of):
+        inner = tuple(inner_pairs)
         similarity = round(sum(p.similarity for p in inner) / len(inner), 6)
         towns = tuple(sorted({name for i in ids if (name := town.get(i)) is not None}))
         groups.append(JointGroup(tuple(ids), towns, similarity, inner))
     groups.sort(key=lambda g: (-g.similarity, g.issue_ids))
     return groups
+
+
+def group_terms(matcher: Matcher, group: JointGroup, limit: int = 8, top_terms: int = 5) -> list[str]:
+    """Return up to ``limit`` distinct shared-term labels of a group, from its most similar pairs first.
+
+    The same labels as reading the ``top_terms`` shared terms of every pair of the group in order and keeping the
+    first ``limit`` distinct ones, but pairs are explained only until ``limit`` labels are found: a page showing
+    groups found with ``top_terms=0`` pays for the pairs it shows, not for every similar pair.
+    """
+    issues = matcher.issues_
+    labels: dict[str, None] = {}
+    for pair in group.pairs:
+        if len(labels) >= limit:
+            break
+        terms = pair.shared_terms or shared_terms(
+            issues.docs.row(issues.slots[pair.issue_a]), issues.docs.row(issues.slots[pair.issue_b]),
+            matcher.terms_, top_terms,
+        )
+        labels.update(dict.fromkeys(t.label for t in terms))
+    return list(labels)[:limit]

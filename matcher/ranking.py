@@ -296,6 +296,14 @@ def make_candidate(
     return Candidate(id, round(score, _DIGITS), rounded, reasons, unmet, shared)
 
 
+def _plain_candidate(id: str, score: float, text: float, selected: tuple[Parts, int]) -> Candidate:
+    # make_candidate(..., with_reasons=False) without building the pair it would not read.
+    structured, at = selected
+    parts = {"text": text}
+    parts.update({name: _item(value, at) for name, value in structured.values.items()})
+    return Candidate(id, round(score, _DIGITS), {name: round(value, _DIGITS) for name, value in parts.items()})
+
+
 def single(columns: Columns, slot: int) -> Columns:
     """Return one row of a column set (alias of :func:`matcher.structured.as_query`)."""
     return as_query(columns, slot)
@@ -317,6 +325,9 @@ def expert_candidates(
     slots = [slot for slot, _ in chosen]
     parts = selected_parts(query.columns, experts, slots, remaining)
     text = text_part(cosine[np.array(slots)])
+    if not with_reasons:  # scores and parts only: no pair to explain (the costly part per candidate)
+        return [_plain_candidate(experts.ids[slot], score, float(text[i]), (parts, i))
+                for i, (slot, score) in enumerate(chosen)]
     cache: dict[str, object] = {}
     return [
         make_candidate(

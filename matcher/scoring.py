@@ -309,6 +309,10 @@ def _base(
     return np.asarray(base, dtype=np.float32)
 
 
+#: Entries of the per-collection memo of sector + capacity parts under a remaining-capacity override.
+OVERRIDE_MEMO = 256
+
+
 def sector_capacity(
     expert: Columns,
     cache: dict[object, object],
@@ -321,9 +325,17 @@ def sector_capacity(
 ) -> FloatArray:
     """Return ``weights·(sector, capacity) + travel`` per expert, -inf where no capacity is left.
 
-    Cached per (weights, sector, travel) for the registered capacity; computed afresh for an override.
+    Cached per (weights, sector, travel) for the registered capacity, and per remaining-capacity values too (the
+    issues of a batch share one override): a small memo, emptied when it reaches OVERRIDE_MEMO entries.
     """
     if remaining is not None:
-        return _base(expert, sector, remaining, weights, travel, use_capacity)
+        memo: dict[object, FloatArray] = _cached(cache, "override-bases", dict)
+        key: object = (tuple(sorted(weights.items())), sector, travel, use_capacity, remaining.tobytes())
+        value = memo.get(key)
+        if value is None:
+            if len(memo) >= OVERRIDE_MEMO:
+                memo.clear()
+            value = memo[key] = _base(expert, sector, remaining, weights, travel, use_capacity)
+        return value
     key = ("base", tuple(sorted(weights.items())), sector, travel, use_capacity)
     return _cached(cache, key, partial(_base, expert, sector, None, weights, travel, use_capacity))  # type: ignore[no-any-return]

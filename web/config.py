@@ -30,6 +30,18 @@ def _env_int(name: str, default: int, minimum: int, maximum: int) -> int:
     return value
 
 
+def _env_fraction(name: str, default: float) -> float:
+    """Read a score between 0 and 1 (exclusive) from the environment; refuse anything else at startup."""
+    raw = os.environ.get(name)
+    try:
+        value = default if raw is None or not raw.strip() else float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number between 0 and 1, got {raw!r}") from None
+    if not 0 < value < 1:
+        raise ValueError(f"{name} must be between 0 and 1 (exclusive), got {value}")
+    return value
+
+
 # The booking job settings: (smallest, largest) allowed.
 BOOKING_SETTING_RANGES: Mapping[str, tuple[int, int]] = {
     "BOOKING_REMIND_BUSINESS_DAYS": (1, 30),
@@ -140,6 +152,9 @@ class Config:
     MATCHER_BUILD_SYNC = _env_bool("MATCHER_BUILD_SYNC", False)
     # Keep the fitted index under instance/matcher_index so a restart loads it instead of refitting.
     MATCHER_PERSIST = _env_bool("MATCHER_PERSIST", True)
+    # Supply gaps (web/services/progress/gaps.py): an open issue whose best candidate scores below this (0-1) is a
+    # gap to recruit for. 0.5 ≈ the lower quartile of the demo issues' best scores; docs/gaps.md says why.
+    SUPPLY_GAP_SCORE = _env_fraction("SUPPLY_GAP_SCORE", 0.5)
     SEED_DATA_DIR = os.environ.get("SEED_DATA_DIR", str(Path(__file__).resolve().parent.parent / "seed_data"))
     # Mail (Flask-Mailman). Without MAIL_SERVER the "console" backend prints whole messages (addresses and
     # bodies included) to stdout: development only (a warning is logged). Tests use "locmem" (mail.outbox).

@@ -136,3 +136,32 @@ def test_batch_split_across_forked_workers_equals_single_ranking(monkeypatch: py
     matcher = Matcher(n_jobs=2).fit(synthetic.experts(300, seed=3))
     issues = synthetic.issues(40, seed=4)
     assert matcher.rank_experts_batch(issues) == [matcher.rank_experts(i) for i in issues]
+
+
+def test_batch_exclusions_per_issue_equal_single_ranking_with_exclude(fitted: Matcher) -> None:
+    ids = [i.id for i in ISSUES]
+    skips = [{"drone"} if n % 2 == 0 else set() for n in range(len(ids))]
+    expected = [fitted.rank_experts(i, exclude=skip) for i, skip in zip(ids, skips)]
+    assert fitted.rank_experts_batch(ids, exclude=skips) == expected
+    assert any("drone" in _ids(ranked) for ranked in fitted.rank_experts_batch(ids))
+
+
+def test_batch_also_appends_wanted_experts_below_the_top_like_a_second_single_ranking(fitted: Matcher) -> None:
+    ids = [i.id for i in ISSUES]
+    every, checked = set(fitted.expert_ids), 0
+    for issue in ids:
+        top = fitted.rank_experts(issue, top=1)
+        below = [e for e in _ids(fitted.rank_experts(issue, top=len(every))) if e not in _ids(top)]
+        if not below:
+            continue
+        wanted = {below[-1]}
+        [ranked] = fitted.rank_experts_batch([issue], top=1, also=[wanted])
+        assert ranked == top + fitted.rank_experts(issue, top=1, exclude=every - wanted)
+        assert _ids(ranked)[-1] == below[-1]
+        checked += 1
+    assert checked
+
+
+def test_batch_refuses_per_issue_lists_of_the_wrong_length(fitted: Matcher) -> None:
+    with pytest.raises(ValueError):
+        fitted.rank_experts_batch([ISSUES[0].id], exclude=[set(), set()])

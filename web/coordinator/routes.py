@@ -1,2 +1,3 @@
 """Routes of the coordinator blueprint; each page family lives in its own module, imported here."""
+from web.coordinator import desk  # noqa: F401  (overview, plan, joint)
 from web.coordinator import towns  # noqa: F401  (map, municipality pages)

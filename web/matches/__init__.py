@@ -1,4 +1,4 @@
-"""Ranked candidates, recommended issues, and the coordinator's curation, monthly plan and joint issues."""
+"""Ranked candidates, curation and shortlists, and recommended issues (the coordinator desk: web/coordinator)."""
 from flask import Blueprint
 
 bp = Blueprint("matches", __name__)

@@ -1,4 +1,5 @@
-"""Ranked candidates for an issue, recommended issues for an expert, and the coordinator's desk."""
+"""Ranked candidates for an issue, curation and shortlists, and recommended issues for an expert (the coordinator's
+desk moved to web/coordinator/desk.py)."""
 from __future__ import annotations
 
 from datetime import date
@@ -11,12 +12,12 @@ from web.auth.access import role_required
 from web.auth.forms import EmptyForm
 from web.codes import MODES, ROLES, TRAVEL_RANGES
 from web.matches import bp
-from web.matches.forms import CurationForm, JointSuggestionForm
+from web.matches.forms import CurationForm
 from web.models import Issue
 from web.services import curation, matching
 from web.services.errors import NotFound, ServiceError
 from web.services.experts import get_own_profile
-from web.services.issues import get_visible_issue, list_visible_issues
+from web.services.issues import get_visible_issue
 from web.services.validation import InvalidInput, parse_integer
 from web.transaction import transaction
 
@@ -29,14 +30,6 @@ def _staff_issue(issue_id: int) -> Issue:
         return get_visible_issue(current_user, issue_id)
     except NotFound:
         abort(404)
-
-
-def _open_issue(issue_id: int) -> Issue:
-    """Load a visible issue that is open (the plan and joint suggestions only concern open issues), or 404."""
-    issue = _staff_issue(issue_id)
-    if issue.status != "open":
-        abort(404)
-    return issue
 
 
 def _filters() -> matching.CandidateFilters:
@@ -130,73 +123,3 @@ def recommended() -> str | Response:
     except ServiceError as error:
         views, notice = [], str(error)
     return render_template("matches/recommended.html", profile=profile, views=views, notice=notice)
-
-
-@bp.route("/coordinator/")
-@role_required("coordinator")
-def coordinator_overview() -> str:
-    # Issues still looking for an expert: published, or back in matching after a decline or an expiry.
-    issues = list_visible_issues(current_user, status="open") + list_visible_issues(current_user, status="matching")
-    try:
-        tops, notice = {i.id: matching.rank_candidates(i, limit=3) for i in issues}, None
-    except ServiceError as error:
-        tops, notice = {}, str(error)
-    return render_template("matches/coordinator_overview.html", issues=issues, tops=tops, notice=notice)
-
-
-@bp.route("/coordinator/plan", methods=["GET", "POST"])
-@role_required("coordinator")
-def monthly_plan() -> str | Response:
-    form = EmptyForm()
-    month_label = f"{date.today().year}年{date.today().month}月"
-    if form.validate_on_submit():
-        return _accept_plan(month_label)
-    try:
-        plan, notice = matching.monthly_plan(current_user.prefecture_code), None
-    except ServiceError as error:
-        plan, notice = None, str(error)
-    context = matching.plan_context(plan) if plan else {}
-    return render_template("matches/plan.html", plan=plan, notice=notice, form=form, month_label=month_label,
-                           **context)
-
-
-def _accept_plan(month_label: str) -> Response:
-    chosen = []
-    for key, value in request.form.items():
-        if key.startswith("choice-") and value:
-            issue_id, expert_id = parse_integer(key.removeprefix("choice-")), parse_integer(value)
-            if issue_id is None or expert_id is None:
-                abort(400)
-            chosen.append((_open_issue(issue_id), expert_id))
-    try:
-        with transaction():
-            result = curation.accept_plan(current_user, chosen, month_label)
-    except NotFound:
-        abort(404)
-    flash(f"{result.pinned}件の課題に、選んだ人材を優先候補（ピン留め）として設定しました。", "success")
-    if result.kept:
-        flash(f"{result.kept}件の課題は、手動のピン留めまたは除外の設定を優先し、変更しませんでした。"
-              "変更するには候補の人材の画面で設定を解除してください。", "info")
-    return redirect(url_for("matches.monthly_plan"))
-
-
-@bp.route("/coordinator/joint", methods=["GET", "POST"])
-@role_required("coordinator")
-def joint() -> str | Response:
-    form = JointSuggestionForm()
-    if form.validate_on_submit():
-        ids = dict.fromkeys(parse_integer(v) for v in (form.issue_ids.data or "").split(","))
-        issues = [_open_issue(i) for i in ids if i is not None]
-        try:
-            with transaction():
-                notified = curation.suggest_joint(current_user, issues)
-        except ServiceError as error:
-            flash(str(error), "error")
-            return redirect(url_for("matches.joint"))
-        flash(f"{len(issues)}件の課題の市町村担当者（{notified}人）に連携を提案しました。", "success")
-        return redirect(url_for("matches.joint"))
-    try:
-        groups, notice = matching.joint_group_views(current_user.prefecture_code), None
-    except ServiceError as error:
-        groups, notice = [], str(error)
-    return render_template("matches/joint.html", groups=groups, notice=notice, form=form)

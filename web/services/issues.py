@@ -1,7 +1,7 @@
 """Issue queries scoped to what each user may see (object-level access lives here)."""
 from __future__ import annotations
 
-from sqlalchemy import Select, false, func, or_, select
+from sqlalchemy import Select, case, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from web.extensions import db
@@ -51,6 +51,14 @@ def list_visible_issues(user: User, status: str | None = None) -> list[Issue]:
         selectinload(Issue.co_owner_rows).selectinload(IssueCoOwner.municipality),
     )
     return list(db.session.scalars(query.order_by(Issue.created_at.desc(), Issue.id.desc())))
+
+
+def list_seeking_issues(user: User) -> list[Issue]:
+    """Return the visible issues still looking for an expert: open ones (newest first), then those back in
+    matching after a decline or an expiry (newest first), with their town; one query plus one for the towns."""
+    query = _query_visible(user).where(Issue.status.in_(PUBLIC_STATUSES)).options(selectinload(Issue.municipality))
+    order = case((Issue.status == "open", 0), else_=1)
+    return list(db.session.scalars(query.order_by(order, Issue.created_at.desc(), Issue.id.desc())))
 
 
 def get_visible_issue(user: User, issue_id: int) -> Issue:

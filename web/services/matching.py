@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from matcher import (
     AssignmentPlan, Candidate, ExpertRecord, IndexFormatError, IndexVersionError, IssueRecord, JointGroup, Matcher,
-    MatcherError, SharedTerm, assign, find_joint_issues,
+    MatcherError, SharedTerm, assign, find_joint_issues, group_terms,
 )
 from web.extensions import db
 from web.models import CandidateCuration, ExpertProfile, Issue, Municipality, ShortlistEntry, User
@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 INDEX_DIRNAME = "matcher_index"
 SYNC_MARKS_FILE = "web_sync_marks.json"
 RANKABLE_STATUSES = ("open", "matching")
+#: Shared terms shown per joint-issue group.
+JOINT_TERMS = 8
 
 
 class IndexNotReady(ServiceError):
@@ -113,6 +115,28 @@ class _IndexHolder:
     lock: threading.RLock = field(default_factory=threading.RLock)
     builder: threading.Thread | None = None
     refitter: threading.Thread | None = None
+    rankings: _RankingMemo | None = None
+
+
+@dataclass(frozen=True)
+class _RankingMemo:
+    """Batch rankings kept for one (index snapshot, remaining capacity, not-reconfirmed experts): any change to
+    these makes a new memo; each entry is keyed by the issue, its exclusions and pins, the limit and explain."""
+
+    snapshot: object
+    remaining: tuple[tuple[str, int], ...]
+    stale: frozenset[str]
+    entries: dict[tuple[object, ...], list[Candidate]] = field(default_factory=dict)
+    plans: dict[tuple[object, ...], AssignmentPlan] = field(default_factory=dict)
+
+    def matches(self, snapshot: object, remaining: tuple[tuple[str, int], ...], stale: frozenset[str]) -> bool:
+        return self.snapshot is snapshot and self.remaining == remaining and self.stale == stale
+
+
+#: Entries a ranking memo holds before it is emptied (a few pages' worth at 10× the demo volume).
+RANKING_MEMO_ENTRIES = 20_000
+#: Monthly plans a memo holds (one per prefecture and set of curations).
+PLAN_MEMO_ENTRIES = 64
 
 
 def _holder(app: Flask | None = None) -> _IndexHolder:
@@ -376,11 +400,101 @@ def rank_candidates(issue: Issue, limit: int = 10, filters: CandidateFilters | N
 
 def _views(issue_id: int, ranked: Sequence[Candidate], remaining: dict[str, int],
            curations: dict[str, CandidateCuration]) -> list[CandidateView]:
-    ids = [int(c.id) for c in ranked]
-    profiles = {p.id: p for p in db.session.scalars(select(ExpertProfile).where(ExpertProfile.id.in_(ids)).options(
-        selectinload(ExpertProfile.role_rows), selectinload(ExpertProfile.mode_rows),
-        selectinload(ExpertProfile.sector_rows), selectinload(ExpertProfile.prefecture)))}
+    profiles = _profiles([int(c.id) for c in ranked])
     shortlisted = set(db.session.scalars(select(ShortlistEntry.expert_id).where(ShortlistEntry.issue_id == issue_id)))
+    return _make_views(ranked, profiles, remaining, curations, shortlisted)
+
+
+def top_candidates(issues: Sequence[Issue], limit: int = 3, *,
+                   explain: bool = False) -> dict[int, list[CandidateView]]:
+    """Rank experts for many issues in ONE batch call to the matcher: the same lists as ``rank_candidates(issue,
+    limit)`` per issue (pinned first, excluded and not-reconfirmed experts left out), with capacity, curations,
+    reconfirmation, shortlists and profiles each read once for all the issues.
+
+    Reasons and shared terms are built only with ``explain=True`` (the overview and the plan show names and
+    scores). An issue the matcher refuses (a broken row) gets an empty list instead of failing the whole page.
+    Rankings are kept per process while the index snapshot, the remaining capacity and the reconfirmations stay
+    the same (_ranking_memo): a page asked again ranks only the issues it has not ranked yet.
+    """
+    if not issues:
+        return {}
+    matcher = get_matcher()
+    remaining = remaining_capacity()
+    ids = [issue.id for issue in issues]
+    curations: dict[int, dict[str, CandidateCuration]] = {}
+    for row in db.session.scalars(select(CandidateCuration).where(CandidateCuration.issue_id.in_(ids))):
+        curations.setdefault(row.issue_id, {})[str(row.expert_id)] = row
+    stale = not_reconfirmed()
+    indexed = matcher.issues_.slots
+    rankable: list[tuple[Issue, IssueRecord | str]] = []
+    for issue in issues:
+        # An issue already in the index (synced by get_matcher) is ranked from its stored row: no tokenising.
+        query = str(issue.id) if str(issue.id) in indexed else _record_or_none(issue, issue_record)
+        if query is not None:
+            rankable.append((issue, query))
+    excluded = [frozenset(k for k, c in curations.get(i.id, {}).items() if c.action == "exclude") for i, _ in rankable]
+    pins = [frozenset(k for k, c in curations.get(i.id, {}).items() if c.action == "pin") for i, _ in rankable]
+    memo = _ranking_memo(matcher, remaining, stale)
+    keys = [(query, limit, explain, skip, pinned) if isinstance(query, str) else None
+            for (_, query), skip, pinned in zip(rankable, excluded, pins)]
+    kept = {n: found for n, key in enumerate(keys) if key is not None and (found := memo.entries.get(key)) is not None}
+    todo = [n for n in range(len(rankable)) if n not in kept]
+    try:
+        fresh = matcher.rank_experts_batch(
+            [rankable[n][1] for n in todo], top=limit, remaining_capacity=remaining, explain=explain,
+            exclude=[stale | excluded[n] for n in todo], also=[pins[n] for n in todo]) if todo else []
+    except MatcherError as error:
+        logger.warning("batch ranking failed for %d issues: %s", len(todo), type(error).__name__)
+        raise ServiceError("候補を計算できませんでした。課題の内容を確認してください。") from error
+    if len(memo.entries) + len(todo) > RANKING_MEMO_ENTRIES:
+        memo.entries.clear()
+    for n, ranked in zip(todo, fresh):
+        if keys[n] is not None:
+            memo.entries[keys[n]] = ranked
+    kept.update(zip(todo, fresh))
+    rankings = [list(kept[n]) for n in range(len(rankable))]  # copies: the memo's lists are never sorted in place
+    for ranked, pinned in zip(rankings, pins):
+        ranked.sort(key=lambda c, pinned=pinned: (c.id not in pinned, -c.score, c.id))
+    # Names and roles are what batch pages show: the other relations stay lazy (loaded only if a page reads them).
+    profiles = _profiles({int(c.id) for ranked in rankings for c in ranked}, full=False)
+    shortlisted: dict[int, set[int]] = {}
+    for issue_id, expert_id in db.session.execute(select(ShortlistEntry.issue_id, ShortlistEntry.expert_id).where(
+            ShortlistEntry.issue_id.in_(ids))):
+        shortlisted.setdefault(issue_id, set()).add(expert_id)
+    views: dict[int, list[CandidateView]] = {issue.id: [] for issue in issues}
+    for (issue, _), ranked in zip(rankable, rankings):
+        views[issue.id] = _make_views(ranked, profiles, remaining, curations.get(issue.id, {}),
+                                      shortlisted.get(issue.id, set()))
+    return views
+
+
+def _ranking_memo(matcher: Matcher, remaining: dict[str, int], stale: set[str]) -> _RankingMemo:
+    """Return this process's memo of batch rankings for the current snapshot, capacity and reconfirmations.
+
+    Rankings are pure functions of these and of each issue's exclusions and pins (in the entry's key), so a page
+    asked again before anything changed reuses them; any booking, profile or issue change starts a new memo.
+    """
+    holder = _holder()
+    fingerprint, stale_set = tuple(sorted(remaining.items())), frozenset(stale)
+    memo = holder.rankings
+    if memo is None or not memo.matches(matcher.snapshot, fingerprint, stale_set):
+        memo = holder.rankings = _RankingMemo(matcher.snapshot, fingerprint, stale_set)
+    return memo
+
+
+def _profiles(ids: Collection[int], full: bool = True) -> dict[int, ExpertProfile]:
+    if not ids:
+        return {}
+    options = [selectinload(ExpertProfile.role_rows)]
+    if full:
+        options += [selectinload(ExpertProfile.mode_rows), selectinload(ExpertProfile.sector_rows),
+                    selectinload(ExpertProfile.prefecture)]
+    return {p.id: p for p in db.session.scalars(
+        select(ExpertProfile).where(ExpertProfile.id.in_(list(ids))).options(*options))}
+
+
+def _make_views(ranked: Sequence[Candidate], profiles: dict[int, ExpertProfile], remaining: dict[str, int],
+                curations: dict[str, CandidateCuration], shortlisted: Collection[int]) -> list[CandidateView]:
     return [
         CandidateView(expert=profiles[int(c.id)], score=round(c.score, 4), parts=dict(c.parts), reasons=c.reasons,
                       unmet=c.unmet, shared_terms=c.shared_terms, remaining=remaining.get(c.id, 0),
@@ -465,10 +579,20 @@ def monthly_plan(prefecture_code: str) -> AssignmentPlan:
         CandidateCuration.action == "exclude")).all())
     pins = plan_pins([int(i) for i in ids])
     stale = not_reconfirmed()
-    remaining = {key: 0 if key in stale else free for key, free in remaining_capacity().items()}
-    return assign(matcher, ids, remaining, two_sided=True,
-                  exclude_pairs={(str(i), str(e)) for i, e in excluded},
-                  fixed_pairs={str(i): str(c.expert_id) for i, c in pins.items() if str(c.expert_id) not in stale})
+    free = remaining_capacity()
+    remaining = {key: 0 if key in stale else left for key, left in free.items()}
+    exclude_pairs = {(str(i), str(e)) for i, e in excluded}
+    fixed_pairs = {str(i): str(c.expert_id) for i, c in pins.items() if str(c.expert_id) not in stale}
+    # The same plan while nothing it depends on changed (see _ranking_memo): kept per process.
+    plans = _ranking_memo(matcher, free, stale).plans
+    key = (tuple(ids), frozenset(exclude_pairs), tuple(sorted(fixed_pairs.items())))
+    plan = plans.get(key)
+    if plan is None:
+        if len(plans) >= PLAN_MEMO_ENTRIES:
+            plans.clear()
+        plan = plans[key] = assign(matcher, ids, remaining, two_sided=True, exclude_pairs=exclude_pairs,
+                                   fixed_pairs=fixed_pairs)
+    return plan
 
 
 def plan_pins(issue_ids: Collection[int]) -> dict[int, CandidateCuration]:
@@ -486,9 +610,13 @@ def plan_pins(issue_ids: Collection[int]) -> dict[int, CandidateCuration]:
 
 def joint_groups(prefecture_code: str) -> list[JointGroup]:
     """Return groups of open issues in different towns of the prefecture that describe the same need."""
-    matcher = get_matcher()
+    return _joint_groups(get_matcher(), prefecture_code)
+
+
+def _joint_groups(matcher: Matcher, prefecture_code: str) -> list[JointGroup]:
     ids = [i for i in _open_issue_ids(prefecture_code) if i in matcher.issues_.slots]
-    return find_joint_issues(matcher, ids) if len(ids) > 1 else []
+    # Without shared terms: those are explained only for the groups shown (joint_group_views, matcher.group_terms).
+    return find_joint_issues(matcher, ids, top_terms=0) if len(ids) > 1 else []
 
 
 @dataclass
@@ -515,12 +643,15 @@ def plan_context(plan: AssignmentPlan) -> dict[str, object]:
     expert_ids = {int(a.expert_id) for a in plan.assignments}
     experts = {e.id: e for e in db.session.scalars(select(ExpertProfile).where(ExpertProfile.id.in_(expert_ids)))}
     pins = plan_pins(issue_ids)
-    rows = []
+    kept: dict[int, CandidateCuration | None] = {}
     for a in plan.assignments:
-        issue, pin = issues[int(a.issue_id)], pins.get(int(a.issue_id))
-        pin = pin if pin is not None and str(pin.expert_id) == a.expert_id else None
-        alternatives = [] if pin is not None and not is_plan_pin(pin) else rank_candidates(issue, limit=5)
-        rows.append(PlanRow(issue, experts[int(a.expert_id)], round(a.score, 3), alternatives, pin))
+        pin = pins.get(int(a.issue_id))
+        kept[int(a.issue_id)] = pin if pin is not None and str(pin.expert_id) == a.expert_id else None
+    # Alternatives for every row the coordinator may change (not a hand-set pin): one batch ranking.
+    open_rows = [issues[i] for i, pin in kept.items() if pin is None or is_plan_pin(pin)]
+    alternatives = top_candidates(open_rows, limit=5)
+    rows = [PlanRow(issues[int(a.issue_id)], experts[int(a.expert_id)], round(a.score, 3),
+                    alternatives.get(int(a.issue_id), []), kept[int(a.issue_id)]) for a in plan.assignments]
     unassigned = [(issues[int(u.issue_id)], u.reason) for u in plan.unassigned]
     mean = round(100 * plan.total_score / len(rows)) if rows else None
     return {"rows": rows, "unassigned": unassigned, "mean_score": mean}
@@ -535,12 +666,11 @@ class JointGroupView:
 
 def joint_group_views(prefecture_code: str) -> list[JointGroupView]:
     """Return the joint-issue groups with their issue rows and the terms they share."""
-    groups = joint_groups(prefecture_code)
+    matcher = get_matcher()
+    groups = _joint_groups(matcher, prefecture_code)
     ids = {int(i) for g in groups for i in g.issue_ids}
     issues = {i.id: i for i in db.session.scalars(select(Issue).where(Issue.id.in_(ids)).options(
         selectinload(Issue.municipality)))}
-    views = []
-    for group in groups:
-        terms = list(dict.fromkeys(t.label for pair in group.pairs for t in pair.shared_terms))[:8]
-        views.append(JointGroupView([issues[int(i)] for i in group.issue_ids], group.similarity, terms))
-    return views
+    return [JointGroupView([issues[int(i)] for i in group.issue_ids], group.similarity,
+                           group_terms(matcher, group, limit=JOINT_TERMS))
+            for group in groups]
