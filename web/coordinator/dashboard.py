@@ -6,7 +6,7 @@ The route reads the filters (web/services/progress/scope.py), builds the typed f
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from flask import abort, render_template, request, url_for
@@ -22,7 +22,7 @@ from web.extensions import db
 from web.models import Municipality, Prefecture, SupportProgram
 from web.services.errors import NotFound
 from web.services.progress.common import Count
-from web.services.progress.dashboard import build_dashboard
+from web.services.progress.dashboard import build_dashboard, parse_month
 from web.services.progress.scope import ProgressFilters, parse_filters
 from web.services.validation import InvalidInput
 
@@ -46,23 +46,6 @@ def count_text(found: Iterable[Count], unit: str = "件") -> str:
     """「公開中 3件、支援中 2件」: the non-zero counts of a figure in its order, or 「なし」 (a figure's text summary)."""
     parts = [f"{c.label} {c.count}{unit}" for c in found if c.count]
     return "、".join(parts) if parts else "なし"
-
-
-def parse_month(raw: str | None) -> date | None:
-    """`month=YYYY-MM` (the visits figure and calendar); refused with a Japanese message otherwise."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        year, month = raw.split("-")
-        if not (year.isascii() and year.isdigit() and month.isascii() and month.isdigit() and len(year) == 4):
-            raise ValueError
-        value = date(int(year), int(month), 1)
-    except ValueError:
-        raise InvalidInput({"month": ["月は 2026-04 のように「年-月」の半角数字で指定してください。"]}) from None
-    if not 2000 <= value.year <= 2100:
-        raise InvalidInput({"month": ["月は2000年から2100年の範囲で指定してください。"]})
-    return value
 
 
 def _choices(filters: ProgressFilters) -> dict[str, object]:

@@ -22,6 +22,7 @@ from web.services.progress.experts_use import Experts, experts_use
 from web.services.progress.pipeline import Pipeline, pipeline
 from web.services.progress.scope import ProgressFilters
 from web.services.progress.visits_month import VisitsMonth, visits_month
+from web.services.validation import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -65,3 +66,20 @@ def build_dashboard(user: User, filters: ProgressFilters, *, today: date | None 
         caps=caps(user, filters_in_scope),
         experts=experts_use(user, filters_in_scope, month, now),
     )
+
+
+def parse_month(raw: str | None) -> date | None:
+    """`month=YYYY-MM` (the visits figure and calendar); refused with a Japanese message otherwise."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        year, month = raw.split("-")
+        if not (year.isascii() and year.isdigit() and month.isascii() and month.isdigit() and len(year) == 4):
+            raise ValueError
+        value = date(int(year), int(month), 1)
+    except ValueError:
+        raise InvalidInput({"month": ["月は 2026-04 のように「年-月」の半角数字で指定してください。"]}) from None
+    if not 2000 <= value.year <= 2100:
+        raise InvalidInput({"month": ["月は2000年から2100年の範囲で指定してください。"]})
+    return value

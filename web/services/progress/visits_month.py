@@ -70,6 +70,7 @@ class CalendarDay:
 @dataclass(frozen=True)
 class VisitsMonth:
     counts: VisitCounts
+    visits: tuple[CalendarVisit, ...]  # the month's visits in order of start (the calendar's content)
     weeks: tuple[tuple[CalendarDay, ...], ...]
 
 
@@ -130,4 +131,4 @@ def month_weeks(month: date, visits: list[CalendarVisit]) -> tuple[tuple[Calenda
 
 def visits_month(user: User, filters: ProgressFilters, month: date, now: datetime) -> VisitsMonth:
     visits = calendar_visits(user, filters, month, now)
-    return VisitsMonth(visit_counts(user, filters, month, now), month_weeks(month, visits))
+    return VisitsMonth(visit_counts(user, filters, month, now), tuple(visits), month_weeks(month, visits))
