@@ -57,7 +57,8 @@ def test_an_admin_chooses_any_prefecture(client: FlaskClient, progress_world: Pr
     assert body["filters"]["prefecture_code"] == "04" and body["pipeline"]["issues_total"] == 1
 
 
-@pytest.mark.parametrize("query", ["prefecture_code=04", "municipality_code=041009", "municipality_code=999999"])
+@pytest.mark.parametrize("query", ["prefecture_code=04", "municipality_code=041009", "municipality_code=999999",
+                                   "program_id=99999"])
 def test_outside_the_callers_scope_is_404(client: FlaskClient, progress_world: ProgressWorld, query: str) -> None:
     response = api_as(client, progress_world.coordinator).get(f"{URL}?{query}")
     assert response.status_code == 404 and response.mimetype == "application/problem+json"
@@ -69,8 +70,8 @@ def test_an_officer_asking_for_another_town_is_404(client: FlaskClient, progress
 
 @pytest.mark.parametrize(("query", "field"), [
     ("fiscal_year=abc", "fiscal_year"), ("fiscal_year=1999", "fiscal_year"), ("sector=nope", "sector"),
-    ("month=2026-13", "month"), ("month=11", "month"), ("program_id=0", "program_id"),
-    ("program_id=99999", "program_id"), ("prefecture_code=1", "prefecture_code"), ("unknown=1", "unknown"),
+    ("month=2026-13", "month"), ("month=11", "month"), ("month=0882-07", "month"), ("program_id=0", "program_id"),
+("prefecture_code=1", "prefecture_code"), ("unknown=1", "unknown"),
 ])
 def test_bad_arguments_are_422_problem_json_in_japanese(client: FlaskClient, progress_world: ProgressWorld,
                                                        query: str, field: str) -> None:

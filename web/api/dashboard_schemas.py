@@ -8,7 +8,8 @@ from web.api.fields import Digits, QueryNumber, StrictSchema, Text
 from web.api.schemas import MUNICIPALITY_CODE, PREFECTURE_CODE, TOWN_CODE
 from web.codes import SECTORS
 
-MONTH = {"pattern": "^[0-9]{4}-[0-9]{2}$", "description": "訪問の件数・カレンダーと人材の稼働の月（YYYY-MM）。省略時は今月",
+MONTH_PATTERN = "^(20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"
+MONTH = {"pattern": MONTH_PATTERN, "description": "訪問の件数・カレンダーと人材の稼働の月（YYYY-MM）。省略時は今月",
          "example": "2026-11"}
 
 
@@ -24,8 +25,8 @@ class DashboardArgsSchema(StrictSchema):
     sector = Text(validate=OneOf(list(SECTORS), error="sector は {choices} のいずれかで指定してください。"),
                   metadata={"enum": list(SECTORS), "description": "課題の分野"})
     program_id = QueryNumber(validate=Range(min=1, max=2147483647, error="program_id は1以上の整数で指定してください。"),
-                             metadata={"description": "支援制度"})
-    month = Text(validate=Regexp(r"^[0-9]{4}-[0-9]{2}$", error="month は 2026-04 のように「年-月」で指定してください。"),
+                             metadata={"description": "支援制度（存在しない支援制度は 404）"})
+    month = Text(validate=Regexp(MONTH_PATTERN, error="month は 2026-04 のように「年-月」（2000年〜2100年）で指定してください。"),
                  metadata=MONTH)
 
 

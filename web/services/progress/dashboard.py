@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from web.dates import JST, today_jst
-from web.models import User
+from web.extensions import db
+from web.models import SupportProgram, User
+from web.services.errors import NotFound
 from web.services.progress.caps import Caps, caps
 from web.services.progress.common import Count, narrowed
 from web.services.progress.engagement_progress import (
@@ -66,6 +68,12 @@ def build_dashboard(user: User, filters: ProgressFilters, *, today: date | None 
         caps=caps(user, filters_in_scope),
         experts=experts_use(user, filters_in_scope, month, now),
     )
+
+
+def require_program(program_id: int) -> None:
+    """The API names a program like a resource: an unknown one is NotFound (404), not a bad value."""
+    if db.session.get(SupportProgram, program_id) is None:
+        raise NotFound("支援制度が見つかりません。")
 
 
 def parse_month(raw: str | None) -> date | None:
