@@ -5,11 +5,14 @@ import freezegun
 import pytest
 from flask.testing import FlaskClient
 
-from tests.web.progress_world import IWAMIZAWA, ProgressWorld, progress_world  # noqa: F401
+from tests.web import progress_world as world_module
+from tests.web.progress_world import IWAMIZAWA, ProgressWorld
 from tests.web.test_api import api_as
 
 URL = "/dashboard"  # ApiClient prefixes /api/v1
 NOON_18_NOVEMBER_JST = "2026-11-18 03:00:00"  # UTC
+
+progress_world = world_module.progress_world  # the fixture, by name
 
 
 @pytest.fixture(autouse=True)

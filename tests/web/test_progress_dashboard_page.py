@@ -12,14 +12,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
+from tests.web import progress_world as world_module
 from tests.web.conftest import AuthActions
 from tests.web.progress_world import IWAMIZAWA, KUSHIRO, ProgressWorld, _engagement, _request, _visit, jst
-from tests.web.progress_world import progress_world  # noqa: F401
 from web.extensions import db
 from web.models import Issue
 from web.services.progress.scope import ProgressFilters
 
 URL = "/coordinator/dashboard"
+progress_world = world_module.progress_world  # the fixture, by name
 
 
 @pytest.fixture

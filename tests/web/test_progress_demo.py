@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.web.test_seed_bookings import demo  # noqa: F401  (the seeded app, module scope)
+from tests.web import test_seed_bookings
 from web.extensions import db
 from web.models import User
 from web.services.progress.dashboard import build_dashboard
 from web.services.progress.scope import parse_filters
+
+demo = test_seed_bookings.demo  # the seeded app (module scope), by name
 
 
 def _board(email: str):  # type: ignore[no-untyped-def]
@@ -16,7 +18,7 @@ def _board(email: str):  # type: ignore[no-untyped-def]
     return build_dashboard(user, parse_filters(user, {}))
 
 
-def test_the_hokkaido_demo_dashboard_shows_every_status_and_each_kind_of_warning(demo: None) -> None:  # noqa: F811
+def test_the_hokkaido_demo_dashboard_shows_every_status_and_each_kind_of_warning(demo: None) -> None:
     board = _board("coord.hokkaido@demo.example.jp")
     assert {row.status for row in board.progress} == {"on_track", "attention", "stalled"}
     assert sum(1 for c in board.pipeline.declines_by_reason if c.count) >= 2
@@ -25,5 +27,5 @@ def test_the_hokkaido_demo_dashboard_shows_every_status_and_each_kind_of_warning
     assert board.visits_month.counts.planned >= 1
 
 
-def test_the_miyagi_demo_dashboard_has_a_town_at_its_cap(demo: None) -> None:  # noqa: F811
+def test_the_miyagi_demo_dashboard_has_a_town_at_its_cap(demo: None) -> None:
     assert _board("coord.miyagi@demo.example.jp").caps.towns_at

@@ -6,13 +6,16 @@ from datetime import date
 import pytest
 from flask import Flask
 
-from tests.web.progress_world import IWAMIZAWA, KUSHIRO, TODAY, ProgressWorld, progress_world  # noqa: F401
+from tests.web import progress_world as world_module
+from tests.web.progress_world import IWAMIZAWA, KUSHIRO, TODAY, ProgressWorld
 from web.models import User
 from web.services.errors import NotFound
 from web.services.progress.common import summarise
 from web.services.progress.dashboard import Dashboard, build_dashboard
 from web.services.progress.engagement_progress import engagement_progress
 from web.services.progress.scope import ProgressFilters, parse_filters
+
+progress_world = world_module.progress_world  # the fixture, by name
 
 
 def board(user: User, **args: str) -> Dashboard:

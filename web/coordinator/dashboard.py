@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
-from flask import abort, render_template, request, url_for
+from flask import abort, current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 
 from web.auth.access import role_required
 from web.codes import SECTORS
@@ -27,6 +27,8 @@ from web.services.progress.scope import ProgressFilters, parse_filters
 from web.services.validation import InvalidInput
 
 #: The list pages behind the figures (web/coordinator/lists.py, route coordinator.list_rows).
+#: How many experts the page lists (the busiest first); the list behind the figure has them all.
+EXPERT_ROWS = 30
 LIST_KINDS = ("issues", "requests", "engagements", "visits", "reports", "caps", "experts")
 
 
@@ -35,11 +37,10 @@ def list_url(kind: str, filters: ProgressFilters, **narrow: object) -> str:
 
     Until the lists are mounted (another branch) the same address is built by hand, so links keep their target.
     """
-    args = {**filters.query_args(), **{k: str(v) for k, v in narrow.items() if v is not None}}
-    try:
+    args: dict[str, Any] = {**filters.query_args(), **{k: str(v) for k, v in narrow.items() if v is not None}}
+    if "coordinator.list_rows" in current_app.view_functions:
         return url_for("coordinator.list_rows", kind=kind, **args)
-    except BuildError:
-        return f"/coordinator/lists/{kind}?{urlencode(args)}"
+    return f"/coordinator/lists/{kind}?{urlencode(args)}"
 
 
 def count_text(found: Iterable[Count], unit: str = "件") -> str:
@@ -80,5 +81,5 @@ def dashboard() -> tuple[str, int] | str:
     previous = (board.month - timedelta(days=1)).replace(day=1)
     following = (board.month + timedelta(days=32)).replace(day=1)
     return render_template("coordinator/dashboard.html", board=board, filters=filters, list_url=list_url,
-                           prev_month=f"{previous:%Y-%m}", next_month=f"{following:%Y-%m}",
+                           prev_month=f"{previous:%Y-%m}", next_month=f"{following:%Y-%m}", expert_rows=EXPERT_ROWS,
                            count_text=count_text, **_choices(filters))

@@ -63,7 +63,7 @@ def narrowed(user: User, filters: ProgressFilters) -> ProgressFilters:
     return filters
 
 
-def engagement_ids_query(user: User, filters: ProgressFilters) -> Select[tuple[int]]:
+def engagement_ids_query(user: User, filters: ProgressFilters) -> Select[int]:
     """The engagements the figures count: on a visible, filtered issue, of the program filter, an expert's own."""
     query = select(Engagement.id).where(Engagement.issue_id.in_(issue_ids_query(user, filters)))
     if filters.program_id is not None:

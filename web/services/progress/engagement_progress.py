@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 
 from web.codes import ENGAGEMENT_OUTCOMES, ENGAGEMENT_STATUSES, STAGES
 from web.dates import JST, format_date_weekday
 from web.extensions import db
 from web.models import Engagement, ExpertProfile, Issue, Municipality, User, Visit, VisitReport
-from web.services.business_days import current_calendar
+from web.services.business_days import BusinessCalendar, current_calendar
 from web.services.progress.common import Count, counts, engagement_ids_query
 from web.services.progress.scope import ProgressFilters
 
@@ -32,6 +32,7 @@ OPEN = ("proposed", "confirmed")
 STATUS_LABELS = {"on_track": "順調", "attention": "要注意", "stalled": "停滞"}
 #: Text marks that carry the status without colour (JIS X 8341-3: not by colour alone).
 STATUS_MARKS = {"on_track": "○", "attention": "△", "stalled": "×"}
+STATUS_ORDER = {"stalled": 0, "attention": 1, "on_track": 2}
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,7 @@ class EngagementProgress:
         return STAGES.get(self.stage_now, self.stage_now) if self.stage_now else "報告なし"
 
 
-def _overlaps_year(filters: ProgressFilters) -> list[object]:
+def _overlaps_year(filters: ProgressFilters) -> list[ColumnElement[bool]]:
     return [Engagement.start_on <= filters.fy_end, Engagement.end_on >= filters.fy_start]
 
 
@@ -115,18 +116,24 @@ def _day(value: datetime | str | None) -> date | None:
 
 def engagement_progress(user: User, filters: ProgressFilters, *, today: date,
                         now: datetime | None = None) -> list[EngagementProgress]:
-    """The progress of every active engagement the filters cover (overlapping the fiscal year): one query,
-    grouped by engagement, with the latest reported DX stage as a correlated subquery."""
+    """The progress of every active engagement the filters cover (overlapping the fiscal year), stalled ones first,
+    then those needing attention, each group by start date: one query,
+    grouped by engagement, with the latest reported DX stage from a window-function subquery."""
     now = now or datetime.now(UTC)
     overdue_before = now - timedelta(days=1)
-    latest_stage = (select(VisitReport.stage).join(Visit, Visit.id == VisitReport.visit_id)
-                    .where(Visit.engagement_id == Engagement.id, VisitReport.stage.is_not(None))
-                    .order_by(Visit.starts_at.desc(), VisitReport.id.desc()).limit(1)
-                    .correlate(Engagement).scalar_subquery())
+    # The latest reported DX stage of each engagement: one window-function subquery joined once (a correlated
+    # subquery ran once per engagement on PostgreSQL: 0.3 s at 300 engagements).
+    ranked = (select(Visit.engagement_id.label("engagement_id"), VisitReport.stage.label("stage"),
+                     func.row_number().over(partition_by=Visit.engagement_id,
+                                            order_by=(Visit.starts_at.desc(), VisitReport.id.desc())).label("rank"))
+              .join(VisitReport, VisitReport.visit_id == Visit.id)
+              .where(VisitReport.stage.is_not(None),
+                     Visit.engagement_id.in_(engagement_ids_query(user, filters))).subquery())
+    latest = select(ranked.c.engagement_id, ranked.c.stage).where(ranked.c.rank == 1).subquery()
     missing = and_(Visit.status == "confirmed", Visit.starts_at <= now)
     query = (
         select(Engagement.id, Engagement.issue_id, Issue.title, Issue.municipality_code, Municipality.name,
-               ExpertProfile.display_name, Engagement.stage_at_start, latest_stage.label("stage_now"),
+               ExpertProfile.display_name, Engagement.stage_at_start, func.max(latest.c.stage),
                Engagement.start_on, Engagement.end_on,
                func.count(Visit.id).filter(Visit.status == "done"),
                func.count(Visit.id).filter(Visit.status.in_(OPEN)),
@@ -141,6 +148,7 @@ def engagement_progress(user: User, filters: ProgressFilters, *, today: date,
         .join(ExpertProfile, ExpertProfile.id == Engagement.expert_id)
         .outerjoin(Visit, Visit.engagement_id == Engagement.id)
         .outerjoin(VisitReport, VisitReport.visit_id == Visit.id)
+        .outerjoin(latest, latest.c.engagement_id == Engagement.id)
         .where(Engagement.id.in_(engagement_ids_query(user, filters)), Engagement.status == "active",
                *_overlaps_year(filters))
         .group_by(Engagement.id, Issue.id, Municipality.code, ExpertProfile.id)
@@ -157,13 +165,24 @@ def engagement_progress(user: User, filters: ProgressFilters, *, today: date,
         done_day = _day(last_done)
         report_day = _day(last_report)
         contact = max((d for d in (done_day, report_day) if d is not None), default=None)
-        late_report = (oldest is not None
-                       and calendar.business_days_between(oldest, today, town) > rules[0])
+        late_report = oldest is not None and _late(calendar, oldest, today, town, rules[0])
         status, reasons = _status(today, start_on, done_day, contact, overdue, late_report, oldest, rules)
         rows.append(EngagementProgress(
             engagement_id, issue_id, title, town, town_name, expert, stage_start, stage_now, start_on, end_on,
             done, planned, overdue, reports_missing, oldest, done_day, contact, status, reasons))
+    rows.sort(key=lambda row: STATUS_ORDER[row.status])  # stable: stalled, then needs attention, then on track
     return rows
+
+
+def _late(calendar: BusinessCalendar, visited: date, today: date, town: str, late_days: int) -> bool:
+    """More than `late_days` business days of the town since the visit. Counted day by day only when it can go
+    either way: never within `late_days` calendar days, always after 2 × late_days + 14 (no closure is that long)."""
+    days = (today - visited).days
+    if days <= late_days:
+        return False
+    if days > 2 * late_days + 14:
+        return True
+    return calendar.business_days_between(visited, today, town) > late_days
 
 
 def _status(today: date, start_on: date, last_done: date | None, contact: date | None, overdue: int,

@@ -39,7 +39,7 @@ class ExpertUse:
 @dataclass(frozen=True)
 class Experts:
     month: date
-    rows: tuple[ExpertUse, ...]
+    rows: tuple[ExpertUse, ...]  # the busiest first (visits booked this month), then by name
     booked: int
     capacity: int
     idle: int
@@ -61,7 +61,7 @@ def experts_use(user: User, filters: ProgressFilters, month: date, now: datetime
                     func.coalesce(ExpertLoad.capacity, ExpertProfile.monthly_capacity), active,
                     ExpertProfile.last_confirmed_at)
              .outerjoin(ExpertLoad, and_(ExpertLoad.expert_id == ExpertProfile.id, ExpertLoad.month == first))
-             .order_by(ExpertProfile.display_name, ExpertProfile.id))
+             .order_by(func.coalesce(ExpertLoad.booked, 0).desc(), ExpertProfile.display_name, ExpertProfile.id))
     mine = expert_ids_query(user)
     if mine is not None:
         query = query.where(ExpertProfile.id.in_(mine))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, func, literal, select, union_all
+from sqlalchemy import ColumnElement, and_, func, literal, select, union_all
 
 from web.codes import DECLINE_REASONS, ISSUE_STATUSES, REQUEST_STATUSES
 from web.extensions import db
@@ -34,17 +34,17 @@ class Pipeline:
     town_response: Durations  # hours from a report being filed to the town acknowledging it
 
 
-def _posted_at() -> object:
+def _posted_at() -> ColumnElement[datetime]:
     return func.coalesce(Issue.published_at, Issue.created_at)
 
 
-def _issue_scope(user: User, filters: ProgressFilters) -> list[object]:
+def _issue_scope(user: User, filters: ProgressFilters) -> list[ColumnElement[bool]]:
     start, end = filters.fy_bounds_utc
     posted = _posted_at()
     return [Issue.id.in_(issue_ids_query(user, filters)), posted >= start, posted < end]
 
 
-def _request_scope(user: User, filters: ProgressFilters) -> list[object]:
+def _request_scope(user: User, filters: ProgressFilters) -> list[ColumnElement[bool]]:
     start, end = filters.fy_bounds_utc
     where = [EngagementRequest.issue_id.in_(issue_ids_query(user, filters)),
              EngagementRequest.created_at >= start, EngagementRequest.created_at < end]
@@ -79,8 +79,8 @@ def posting_durations(user: User, filters: ProgressFilters) -> tuple[Durations, 
              .where(*_issue_scope(user, filters)).group_by(Issue.id))
     first_request: list[float] = []
     accepted: list[float] = []
-    for posted, first, accept in db.session.execute(query):
-        posted = _aware(posted)
+    for posted_at, first, accept in db.session.execute(query):
+        posted = _aware(posted_at)
         if (seconds := _seconds(_aware(first), posted)) is not None:
             first_request.append(max(seconds, 0) / 86400)
         if (seconds := _seconds(_aware(accept), posted)) is not None:

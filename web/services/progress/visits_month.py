@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import String, and_, cast, exists, func, select
+from sqlalchemy import Exists, String, and_, cast, exists, func, select
 
 from web.codes import VISIT_MODES, VISIT_STATUSES
 from web.dates import JST
@@ -74,7 +74,7 @@ class VisitsMonth:
     weeks: tuple[tuple[CalendarDay, ...], ...]
 
 
-def _moved() -> object:
+def _moved() -> Exists:
     return exists().where(AuditEvent.action == "visit_moved", AuditEvent.object_type == "visit",
                           AuditEvent.object_id == cast(Visit.id, String))
 
