@@ -1,6 +1,7 @@
 """Every dashboard figure against the hand-counted world (tests/web/progress_world.py), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -192,3 +193,14 @@ def test_percentiles_use_the_nearest_rank_and_say_none_without_data(app: Flask) 
     assert (summarise([3.0], "hours").median, summarise([3.0], "hours").p90) == (3.0, 3.0)
     ten = summarise([float(n) for n in range(1, 11)], "days")
     assert (ten.median, ten.p90) == (5.5, 9.0)
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ({"PROGRESS_STALLED_DAYS": 30, "PROGRESS_IDLE_DAYS": 45}, "PROGRESS_STALLED_DAYS must be larger"),
+    ({"PROGRESS_REPORT_LATE_BUSINESS_DAYS": 0}, "PROGRESS_REPORT_LATE_BUSINESS_DAYS must be an integer between 1 and 30"),
+    ({"PROGRESS_CAP_NEAR_PERCENT": "80"}, "PROGRESS_CAP_NEAR_PERCENT must be an integer"),
+])
+def test_contradicting_or_out_of_range_thresholds_are_refused_at_startup(
+        make_app: Callable[..., Flask], override: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        make_app(**override)

@@ -12,7 +12,13 @@ from marshmallow import RAISE
 
 from web.api.auth import api_blueprint, current_api_user
 from web.api.dashboard_schemas import DashboardArgsSchema, DashboardSchema
-from web.services.progress.dashboard import Dashboard, build_dashboard, parse_month, require_program
+from web.services.progress.dashboard import (
+    Dashboard,
+    build_dashboard,
+    dashboard_args,
+    parse_month,
+    require_program,
+)
 from web.services.progress.scope import parse_filters
 
 bp = api_blueprint("api_dashboard", "/dashboard", "進捗ダッシュボードの数字")
@@ -29,5 +35,5 @@ def get_dashboard(args: dict[str, Any]) -> Dashboard:
     user = current_api_user()
     if args.get("program_id") is not None:
         require_program(args["program_id"])
-    filters = parse_filters(user, {k: str(v) for k, v in args.items() if k != "month"})
+    filters = parse_filters(user, dashboard_args(user, {k: str(v) for k, v in args.items() if k != "month"}))
     return build_dashboard(user, filters, month=parse_month(args.get("month")))
