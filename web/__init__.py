@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, Response
 
-from web.config import Config, check_booking_settings, load_or_create_secret_key
+from web.config import Config, check_booking_settings, check_progress_settings, load_or_create_secret_key
 from web.extensions import csrf, db, init_limiter, login_manager, mail, migrate, talisman
 
 CSP = {
@@ -53,6 +53,7 @@ def load_config(app: Flask, config: type[Config] | Mapping[str, Any] | None) -> 
     elif config is not None:
         app.config.from_object(config)
     check_booking_settings(app.config)
+    check_progress_settings(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)

@@ -68,6 +68,26 @@ def check_booking_settings(config: Mapping[str, Any]) -> None:
         raise ValueError("RECONFIRM_NOTICE_DAYS must be smaller than RECONFIRM_AFTER_DAYS")
 
 
+# The dashboard's progress thresholds (docs/dashboard.md): (smallest, largest) allowed.
+PROGRESS_SETTING_RANGES: Mapping[str, tuple[int, int]] = {
+    "PROGRESS_REPORT_LATE_BUSINESS_DAYS": (1, 30),
+    "PROGRESS_IDLE_DAYS": (7, 365),
+    "PROGRESS_STALLED_DAYS": (14, 730),
+    "PROGRESS_CAP_NEAR_PERCENT": (50, 99),
+}
+
+
+def check_progress_settings(config: Mapping[str, Any]) -> None:
+    """Refuse dashboard thresholds out of range or contradicting each other (stalled must come after idle)."""
+    for name, (low, high) in PROGRESS_SETTING_RANGES.items():
+        value = config[name]
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise ValueError(f"{name} must be an integer between {low} and {high}, got {value!r}")
+    if config["PROGRESS_STALLED_DAYS"] <= config["PROGRESS_IDLE_DAYS"]:
+        raise ValueError("PROGRESS_STALLED_DAYS must be larger than PROGRESS_IDLE_DAYS "
+                         "(an engagement needs attention before it is stalled)")
+
+
 def load_or_create_secret_key(instance_path: str) -> str:
     """Return SECRET_KEY from the environment, or one generated once into the instance folder."""
     from_env = os.environ.get("SECRET_KEY")
@@ -147,6 +167,13 @@ class Config:
     BOOKING_EXPIRE_BUSINESS_DAYS = _booking_int("BOOKING_EXPIRE_BUSINESS_DAYS", 7)
     RECONFIRM_AFTER_DAYS = _booking_int("RECONFIRM_AFTER_DAYS", 182)
     RECONFIRM_NOTICE_DAYS = _booking_int("RECONFIRM_NOTICE_DAYS", 14)
+    # Dashboard progress status (web/services/progress/engagement_progress.py, docs/dashboard.md): a report is late
+    # after n business days; no visit done for PROGRESS_IDLE_DAYS = needs attention; no visit nor report for
+    # PROGRESS_STALLED_DAYS = stalled; a town is near a cap at PROGRESS_CAP_NEAR_PERCENT of it.
+    PROGRESS_REPORT_LATE_BUSINESS_DAYS = _env_int("PROGRESS_REPORT_LATE_BUSINESS_DAYS", 5, 1, 30)
+    PROGRESS_IDLE_DAYS = _env_int("PROGRESS_IDLE_DAYS", 45, 7, 365)
+    PROGRESS_STALLED_DAYS = _env_int("PROGRESS_STALLED_DAYS", 90, 14, 730)
+    PROGRESS_CAP_NEAR_PERCENT = _env_int("PROGRESS_CAP_NEAR_PERCENT", 80, 50, 99)
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     # Build a missing matching index inside the request instead of in the background (tests, CLI).
     MATCHER_BUILD_SYNC = _env_bool("MATCHER_BUILD_SYNC", False)

@@ -158,7 +158,8 @@ def advance_issue(issue: Issue, target: str) -> None:
 
 def load_bookings(rows: list[dict[str, Any]], issues: dict[str, Issue], experts: dict[str, ExpertProfile],
                   inserted: Counter[str]) -> None:
-    """Load the unavailable days, then the history, then the live requests (which plan around the history)."""
+    """Load the unavailable days, then the history, then the live requests (which plan around the history) and the
+    experts' last profile confirmations."""
     pairs = Counter((row["issue"], row["expert"]) for row in rows if row["kind"] in ("history", "live"))
     twice = [pair for pair, n in pairs.items() if n > 1]
     if twice:
@@ -176,6 +177,8 @@ def load_bookings(rows: list[dict[str, Any]], issues: dict[str, Issue], experts:
     for row in rows:
         if row["kind"] == "live":
             _live(row, context, inserted)
+        elif row["kind"] == "profile_confirmed":
+            _profile_confirmed(row, context)
     db.session.flush()
     drop_pending_mail(keep=queued_before)  # demo accounts get in-app notifications only
 
@@ -186,6 +189,15 @@ def _unavailable(row: dict[str, Any], context: Context, inserted: Counter[str]) 
     if db.session.get(UnavailableDay, (expert.id, day)) is None:
         schedule.set_unavailable(expert.id, day, row.get("note", ""))
         inserted["unavailable_day"] += 1
+
+
+def _profile_confirmed(row: dict[str, Any], context: Context) -> None:
+    """An expert who last confirmed their profile `days_ago` days ago (the dashboard's stale profiles); a second
+    seeding leaves an already older confirmation alone, so seeding twice changes nothing."""
+    expert = context.expert(row["expert"])
+    target = context.now - timedelta(days=int(row["days_ago"]))
+    if expert.last_confirmed_at > target + timedelta(days=1):
+        expert.last_confirmed_at = target
 
 
 # ------------------------------------------------------------------ history: model rows

@@ -1,0 +1,39 @@
+"""/api/v1/dashboard: the progress figures of the coordinator's dashboard as JSON.
+
+Every role may call it; the figures are scoped in SQL by web/services/progress/scope.py: a coordinator sees their
+prefecture, an officer their town, an expert their own requests and engagements, an admin any prefecture. A
+prefecture or town outside the caller's scope, or an unknown program, is 404 (like one that does not exist); bad arguments are 422.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE
+
+from web.api.auth import api_blueprint, current_api_user
+from web.api.dashboard_schemas import DashboardArgsSchema, DashboardSchema
+from web.services.progress.dashboard import (
+    Dashboard,
+    build_dashboard,
+    dashboard_args,
+    parse_month,
+    require_program,
+)
+from web.services.progress.scope import parse_filters
+
+bp = api_blueprint("api_dashboard", "/dashboard", "進捗ダッシュボードの数字")
+
+
+@bp.route("", methods=["GET"])
+@bp.arguments(DashboardArgsSchema, location="query", unknown=RAISE)
+@bp.response(200, DashboardSchema)
+@bp.alt_response(401, response="UNAUTHORIZED")
+@bp.alt_response(404, response="NOT_FOUND")
+@bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+def get_dashboard(args: dict[str, Any]) -> Dashboard:
+    """The pipeline, engagements with their progress status, the month's visits, caps and experts' utilisation."""
+    user = current_api_user()
+    if args.get("program_id") is not None:
+        require_program(args["program_id"])
+    filters = parse_filters(user, dashboard_args(user, {k: str(v) for k, v in args.items() if k != "month"}))
+    return build_dashboard(user, filters, month=parse_month(args.get("month")))

@@ -1,0 +1,85 @@
+"""The progress dashboard: /coordinator/dashboard (coordinators: their prefecture; admins: any).
+
+The route reads the filters (web/services/progress/scope.py), builds the typed figures once
+(web/services/progress/dashboard.build_dashboard) and renders them; each figure links to the list behind it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import abort, current_app, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from web.auth.access import role_required
+from web.codes import SECTORS
+from web.coordinator import bp
+from web.dates import fiscal_year_of, today_jst
+from web.extensions import db
+from web.models import Municipality, Prefecture, SupportProgram
+from web.services.errors import NotFound
+from web.services.progress.common import Count
+from web.services.progress.dashboard import build_dashboard, dashboard_args, parse_month
+from web.services.progress.scope import ProgressFilters, parse_filters
+from web.services.validation import InvalidInput
+
+#: The list pages behind the figures (web/coordinator/lists.py, route coordinator.list_rows).
+#: How many experts the page lists (the busiest first); the list behind the figure has them all.
+EXPERT_ROWS = 30
+LIST_KINDS = ("issues", "requests", "engagements", "visits", "reports", "caps", "experts")
+
+
+def list_url(kind: str, filters: ProgressFilters, **narrow: object) -> str:
+    """The list behind a figure: the same filters plus the figure's narrowing arguments (e.g. status=declined).
+
+    Until the lists are mounted (another branch) the same address is built by hand, so links keep their target.
+    """
+    args: dict[str, Any] = {**filters.query_args(), **{k: str(v) for k, v in narrow.items() if v is not None}}
+    if "coordinator.list_rows" in current_app.view_functions:
+        return url_for("coordinator.list_rows", kind=kind, **args)
+    return f"/coordinator/lists/{kind}?{urlencode(args)}"
+
+
+def count_text(found: Iterable[Count], unit: str = "件") -> str:
+    """「公開中 3件、支援中 2件」: the non-zero counts of a figure in its order, or 「なし」 (a figure's text summary)."""
+    parts = [f"{c.label} {c.count}{unit}" for c in found if c.count]
+    return "、".join(parts) if parts else "なし"
+
+
+def _choices(filters: ProgressFilters) -> dict[str, object]:
+    """The filter form's options: three queries, whatever the data."""
+    towns = db.session.execute(select(Municipality.code, Municipality.name, Municipality.subprefecture)
+                               .where(Municipality.prefecture_code == filters.prefecture_code)
+                               .order_by(Municipality.code)).all()
+    prefectures = (db.session.execute(select(Prefecture.code, Prefecture.name).order_by(Prefecture.code)).all()
+                   if current_user.role == "admin" else [])
+    programs = db.session.execute(select(SupportProgram.id, SupportProgram.name)
+                                  .order_by(SupportProgram.id)).all()
+    current = fiscal_year_of(today_jst())
+    years = sorted({*range(current - 3, current + 2), filters.fiscal_year}, reverse=True)
+    regions = sorted({t.subprefecture for t in towns if t.subprefecture})
+    return {"towns": towns, "regions": regions, "prefectures": prefectures, "programs": programs,
+            "years": years, "sectors": SECTORS}
+
+
+@bp.route("/coordinator/dashboard")
+@role_required("coordinator", "admin")
+def dashboard() -> tuple[str, int] | str:
+    try:
+        filters = parse_filters(current_user, dashboard_args(current_user, request.args))
+        month = parse_month(request.args.get("month"))
+    except NotFound:
+        abort(404)
+    except InvalidInput as refused:
+        hint = " ".join(message for messages in refused.errors.values() for message in messages)
+        return render_template("errors/error.html", code=400, title="絞り込みの条件を確認してください",
+                               hint=hint), 400
+    board = build_dashboard(current_user, filters, month=month)
+    previous = (board.month - timedelta(days=1)).replace(day=1)
+    following = (board.month + timedelta(days=32)).replace(day=1)
+    return render_template("coordinator/dashboard.html", board=board, filters=filters, list_url=list_url,
+                           prev_month=f"{previous:%Y-%m}", next_month=f"{following:%Y-%m}", expert_rows=EXPERT_ROWS,
+                           count_text=count_text, **_choices(filters))
