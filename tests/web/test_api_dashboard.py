@@ -94,3 +94,15 @@ def test_the_openapi_document_describes_the_dashboard(client: FlaskClient) -> No
     assert {p["name"] for p in operation["parameters"]} == {
         "prefecture_code", "fiscal_year", "subprefecture", "municipality_code", "sector", "program_id", "month"}
     assert {"200", "401", "404", "422"} <= set(operation["responses"])
+
+
+def test_the_matchers_figures_come_with_the_others(client: FlaskClient, progress_world: ProgressWorld) -> None:
+    body = api_as(client, progress_world.coordinator).get(URL + "?fiscal_year=2026").get_json()
+    gaps = body["supply_gaps"]
+    # I3 (matching) and I4 (open) are the prefecture's issues still looking for an expert; 仙台's I7 is not ours.
+    assert gaps["ranked"] == 2 and body["matching_notice"] is None
+    assert {w["title"] for w in gaps["issues"]} <= {"課題I3", "課題I4"}
+    assert sum(c["count"] for c in gaps["by_sector"]) == len(gaps["issues"])
+    assert isinstance(body["joint_candidates"], list)
+    expert = api_as(client, progress_world.expert_user).get(URL + "?fiscal_year=2026").get_json()
+    assert expert["supply_gaps"]["issues"] == [] and expert["joint_candidates"] == []

@@ -164,6 +164,36 @@ class FiltersSchema(Schema):
     program_id = fields.Integer(allow_none=True)
 
 
+class WeakIssueSchema(Schema):
+    issue_id = fields.Integer()
+    title = fields.String()
+    municipality_code = fields.String()
+    municipality_name = fields.String()
+    subprefecture = fields.String(allow_none=True)
+    sector = fields.String()
+    wanted_roles = fields.List(fields.String())
+    best_score = fields.Float(allow_none=True, metadata={"description": "最も合う候補の適合度（0〜1、候補なしは null）"})
+    best_expert_roles = fields.List(fields.String())
+
+
+class SupplyGapsSchema(Schema):
+    threshold = fields.Float(metadata={"description": "この適合度未満を「人材不足」とみなす（SUPPLY_GAP_SCORE）"})
+    ranked = fields.Integer(metadata={"description": "候補を計算した、人材を探している課題の件数"})
+    issues = fields.List(fields.Nested(WeakIssueSchema))
+    by_role = fields.List(fields.Nested(CountSchema), metadata={"description": "不足している課題が求める役割別"})
+    by_sector = fields.List(fields.Nested(CountSchema))
+    by_subprefecture = fields.List(fields.Nested(CountSchema), metadata={"description": "振興局別（key が空: 振興局なし）"})
+
+
+class JointCandidateSchema(Schema):
+    issue_ids = fields.List(fields.Integer())
+    titles = fields.List(fields.String())
+    municipality_codes = fields.List(fields.String())
+    municipality_names = fields.List(fields.String())
+    score = fields.Float(metadata={"description": "課題どうしの類似度（0〜1）"})
+    shared_terms = fields.List(fields.String())
+
+
 class DashboardSchema(Schema):
     filters = fields.Nested(FiltersSchema)
     today = fields.Date()
@@ -176,3 +206,8 @@ class DashboardSchema(Schema):
     calendar = fields.List(fields.Nested(CalendarVisitSchema), attribute="visits_month.visits", metadata={"description": "月の訪問（開始順）"})
     caps = fields.Nested(CapsSchema)
     experts = fields.Nested(ExpertsSchema)
+    supply_gaps = fields.Nested(SupplyGapsSchema, allow_none=True, metadata={
+        "description": "人材が不足している課題（マッチングの索引の準備中は null、理由は matching_notice）"})
+    joint_candidates = fields.List(fields.Nested(JointCandidateSchema), metadata={
+        "description": "連携できそうな課題の組み合わせ（マッチャーが検出、類似度の高い順）"})
+    matching_notice = fields.String(allow_none=True)

@@ -23,6 +23,7 @@ from web.models import Municipality, Prefecture, SupportProgram
 from web.services.errors import NotFound
 from web.services.progress.common import Count
 from web.services.progress.dashboard import build_dashboard, dashboard_args, parse_month
+from web.services.progress.gaps import matching_figures
 from web.services.progress.scope import ProgressFilters, parse_filters
 from web.services.validation import InvalidInput
 
@@ -82,4 +83,5 @@ def dashboard() -> tuple[str, int] | str:
     following = (board.month + timedelta(days=32)).replace(day=1)
     return render_template("coordinator/dashboard.html", board=board, filters=filters, list_url=list_url,
                            prev_month=f"{previous:%Y-%m}", next_month=f"{following:%Y-%m}", expert_rows=EXPERT_ROWS,
-                           count_text=count_text, **_choices(filters))
+                           count_text=count_text, matching=matching_figures(current_user, filters),
+                           **_choices(filters))

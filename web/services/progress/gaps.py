@@ -27,6 +27,7 @@ from web.codes import ROLES, SECTORS
 from web.extensions import db
 from web.models import Issue, User
 from web.services import matching
+from web.services.errors import ServiceError
 from web.services.progress.scope import ProgressFilters, issue_ids_query
 
 #: The region key and label of a town without a 振興局 (most prefectures have none).
@@ -130,3 +131,24 @@ def joint_candidates(user: User, filters: ProgressFilters) -> list[JointCandidat
             tuple(i.municipality_code for i in members), tuple(i.municipality.name for i in members),
             group.similarity, tuple(group_terms(matcher, group, limit=matching.JOINT_TERMS))))
     return candidates
+
+
+@dataclass(frozen=True)
+class MatchingFigures:
+    """The dashboard's figures that come from the matcher, or the notice shown while its index is being built."""
+
+    gaps: SupplyGaps | None
+    joint: tuple[JointCandidate, ...]
+    notice: str | None = None
+
+
+def matching_figures(user: User, filters: ProgressFilters) -> MatchingFigures:
+    """Return the supply gaps and joint candidates for the dashboard (page and API) in one call.
+
+    Without a matching index (it is being built in the background) the other figures still show: the notice says
+    to come back shortly instead of failing the whole dashboard.
+    """
+    try:
+        return MatchingFigures(supply_gaps(user, filters), tuple(joint_candidates(user, filters)))
+    except ServiceError as error:
+        return MatchingFigures(None, (), str(error))
