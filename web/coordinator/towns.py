@@ -17,7 +17,8 @@ from web.extensions import db
 from web.models import Prefecture, User
 from web.services.errors import NotFound
 from web.services.progress import towns
-from web.services.progress.scope import parse_filters
+from web.services.progress.engagement_progress import engagement_progress
+from web.services.progress.scope import ProgressFilters, parse_filters
 from web.services.validation import InvalidInput
 
 
@@ -78,5 +79,10 @@ def municipality(code: str) -> str:
         record = towns.municipality_record(_me(), code)
     except NotFound:
         abort(404)
+    # The progress status of the town's active engagements (the dashboard's rule: on track / attention / stalled).
+    today = today_jst()
+    scope = ProgressFilters(record.prefecture_code, fiscal_year_of(today), municipality_code=record.code)
+    progress = {row.engagement_id: row for row in engagement_progress(_me(), scope, today=today)}
     return render_template("coordinator/municipality.html", record=record, fiscal_year_of=fiscal_year_of,
+                           progress=progress,
                            usage_text=lambda value: towns.format_value("cap_usage", value))
