@@ -16,7 +16,6 @@ from web.api.dashboard_schemas import DashboardArgsSchema, DashboardSchema
 from web.services.progress.dashboard import (
     Dashboard,
     build_dashboard,
-    dashboard_args,
     parse_month,
     require_program,
 )
@@ -38,7 +37,7 @@ def get_dashboard(args: dict[str, Any]) -> dict[str, Any]:
     user = current_api_user()
     if args.get("program_id") is not None:
         require_program(args["program_id"])
-    filters = parse_filters(user, dashboard_args(user, {k: str(v) for k, v in args.items() if k != "month"}))
+    filters = parse_filters(user, {k: str(v) for k, v in args.items() if k != "month"})
     board = build_dashboard(user, filters, month=parse_month(args.get("month")))
     return _with_matching(board, matching_figures(user, filters))
 

@@ -22,7 +22,7 @@ from web.extensions import db
 from web.models import Municipality, Prefecture, SupportProgram
 from web.services.errors import NotFound
 from web.services.progress.common import Count
-from web.services.progress.dashboard import build_dashboard, dashboard_args, parse_month
+from web.services.progress.dashboard import build_dashboard, parse_month
 from web.services.progress.gaps import matching_figures
 from web.services.progress.scope import ProgressFilters, parse_filters
 from web.services.validation import InvalidInput
@@ -70,7 +70,7 @@ def _choices(filters: ProgressFilters) -> dict[str, object]:
 @role_required("coordinator", "admin")
 def dashboard() -> tuple[str, int] | str:
     try:
-        filters = parse_filters(current_user, dashboard_args(current_user, request.args))
+        filters = parse_filters(current_user, request.args)
         month = parse_month(request.args.get("month"))
     except NotFound:
         abort(404)

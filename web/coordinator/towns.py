@@ -47,7 +47,7 @@ def map_page() -> str | tuple[str, int]:
     if metric not in towns.METRICS:
         return _bad_request(["表示する数値は「未解決の課題」「支援中の案件」「上限の使用率」から選んでください。"])
     try:
-        filters = parse_filters(_me(), towns.map_args(_me(), request.args))
+        filters = parse_filters(_me(), request.args)
         figures = towns.town_figures(_me(), filters)
     except InvalidInput as error:
         return _bad_request([m for messages in error.errors.values() for m in messages])

@@ -4,15 +4,13 @@ closure days), whatever the number of issues, requests or visits.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
 
 from web.dates import JST, today_jst
 from web.extensions import db
-from web.models import Prefecture, SupportProgram, User
+from web.models import SupportProgram, User
 from web.services.errors import NotFound
 from web.services.progress.caps import Caps, caps
 from web.services.progress.common import Count, narrowed
@@ -25,7 +23,7 @@ from web.services.progress.engagement_progress import (
 )
 from web.services.progress.experts_use import Experts, experts_use
 from web.services.progress.pipeline import Pipeline, pipeline
-from web.services.progress.scope import ProgressFilters, default_prefecture
+from web.services.progress.scope import ProgressFilters
 from web.services.progress.visits_month import VisitsMonth, visits_month
 from web.services.validation import InvalidInput
 
@@ -71,17 +69,6 @@ def build_dashboard(user: User, filters: ProgressFilters, *, today: date | None 
         caps=caps(user, filters_in_scope),
         experts=experts_use(user, filters_in_scope, month, now),
     )
-
-
-def dashboard_args(user: User, args: Mapping[str, str]) -> dict[str, str]:
-    """The query arguments with a prefecture for an admin on a site without issues yet (scope.default_prefecture
-    finds none): the first prefecture, so the admin's menu link opens an empty dashboard instead of a 404."""
-    given = {key: value for key, value in args.items()}
-    if user.role == "admin" and not (given.get("prefecture_code") or "").strip() and default_prefecture(user) is None:
-        first = db.session.scalar(select(Prefecture.code).order_by(Prefecture.code).limit(1))
-        if first is not None:
-            given["prefecture_code"] = first
-    return given
 
 
 def require_program(program_id: int) -> None:

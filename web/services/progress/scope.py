@@ -62,7 +62,7 @@ class ProgressFilters:
 
 
 def default_prefecture(user: User) -> str | None:
-    """The prefecture a user's figures default to (an admin's: the first prefecture with a town in use)."""
+    """The prefecture a user's figures default to."""
     if user.role == "coordinator":
         return user.prefecture_code
     if user.role == "officer" and user.municipality_code:
@@ -70,8 +70,12 @@ def default_prefecture(user: User) -> str | None:
             Municipality.code == user.municipality_code))
     if user.role == "expert":
         return db.session.scalar(select(ExpertProfile.prefecture_code).where(ExpertProfile.user_id == user.id))
-    return db.session.scalar(select(Municipality.prefecture_code).join(
+    # An admin: the first prefecture with an issue, or (a site without issues yet) the first with a town in the
+    # service, so the admin's menu links open empty pages instead of a 404.
+    with_issue = db.session.scalar(select(Municipality.prefecture_code).join(
         Issue, Issue.municipality_code == Municipality.code).order_by(Municipality.prefecture_code).limit(1))
+    return with_issue or db.session.scalar(
+        select(Municipality.prefecture_code).order_by(Municipality.prefecture_code).limit(1))
 
 
 def _int_or_error(raw: str, field: str, label: str, errors: dict[str, list[str]]) -> int | None:

@@ -14,7 +14,6 @@ Definitions (docs/map.md):
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -39,7 +38,6 @@ from web.services.issues import PUBLIC_STATUSES
 from web.services.progress.scope import (
     ProgressFilters,
     check_scope,
-    default_prefecture,
     issue_ids_query,
     towns_query,
 )
@@ -212,15 +210,6 @@ class MapChoices:
 
     regions: list[str]
     prefectures: list[tuple[str, str]]
-
-
-def map_args(user: User, args: Mapping[str, str]) -> Mapping[str, str]:
-    """The map's query arguments; an admin without a prefecture (and no issue anywhere to default to) gets the
-    first prefecture that has a municipality in the service, so the map opens on an empty database too."""
-    if user.role != "admin" or (args.get("prefecture_code") or "").strip() or default_prefecture(user):
-        return args
-    first = db.session.scalar(select(Municipality.prefecture_code).order_by(Municipality.prefecture_code).limit(1))
-    return {**args, "prefecture_code": first} if first else args
 
 
 def map_choices(user: User, filters: ProgressFilters) -> MapChoices:
