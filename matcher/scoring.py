@@ -104,9 +104,15 @@ def mode_part(issue: Columns, expert: Columns) -> tuple[FloatArray, BoolArray]:
     return np.maximum(value, np.float32(0.0)), value >= 0
 
 
+def _dot3(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    # x·q written out term by term (no BLAS): the same floats for one issue against many experts and for a
+    # batch's (issue, expert) pairs (see paired_parts), whatever the BLAS kernel would round.
+    return np.asarray(a[..., 0] * b[..., 0] + a[..., 1] * b[..., 1] + a[..., 2] * b[..., 2])
+
+
 def _dot(issue_xyz: npt.NDArray[np.float64], expert_xyz: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     if issue_xyz.ndim == 1:
-        return expert_xyz @ issue_xyz
+        return _dot3(expert_xyz, issue_xyz)
     if expert_xyz.ndim == 1:
         return issue_xyz @ expert_xyz
     return issue_xyz @ expert_xyz.T
@@ -182,6 +188,26 @@ def structured_parts(
         "capacity": capacity,
     }
     return Parts(values, np.asarray(feasible), km)
+
+
+def paired_parts(issue: Columns, expert: Columns, remaining: npt.NDArray[np.int32]) -> dict[str, FloatArray]:
+    """Return :func:`structured_parts`' values for pairs: ``issue[k]`` with ``expert[k]`` (1-d columns each).
+
+    Element by element the same floats as ``structured_parts`` of issue ``k`` alone (0-d columns) against its
+    experts: a batch builds the parts of every issue's top candidates in one call.
+    """
+    mode, _ = mode_part(issue, expert)
+    c2 = np.maximum(2.0 - 2.0 * _dot3(expert["xyz"], issue["xyz"]), 0.0)
+    known = issue["has_loc"] & expert["has_loc"]
+    closeness = 1.0 / (1.0 + chord2_to_km(c2) * (1.0 / W.CLOSENESS_KM))
+    travel = np.where(known, np.where(reachable(issue, expert, c2), closeness, 0.0), W.NEUTRAL)
+    return {
+        "role": role_part(issue, expert),
+        "sector": sector_part(issue, expert),
+        "mode": mode,
+        "travel": np.where(issue["mode"] == ONLINE, 1.0, travel).astype(np.float32),
+        "capacity": capacity_part(remaining)[0],
+    }
 
 
 def text_part(cosine: FloatArray) -> FloatArray:
