@@ -25,11 +25,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from . import weights as W
 from .collection import Collection
 from .exceptions import UnknownIdError
 from .filters import expert_filter
-from .geo import EARTH_RADIUS_KM
 from .parallel import analyze_many, fork_is_safe, resolve_jobs
 from .ranking import (
     Query,
@@ -41,7 +39,15 @@ from .ranking import (
     view_weights,
 )
 from .records import Candidate, IssueRecord
-from .scoring import ONLINE, ONSITE, paired_parts, sector_capacity, text_and_roles, text_part, travel_constant
+from .scoring import (
+    ONLINE,
+    paired_parts,
+    sector_capacity,
+    text_and_roles,
+    text_part,
+    travel_cells,
+    travel_constant,
+)
 from .sparse import Float32Array, Row, from_rows
 from .structured import Columns, issue_columns, take
 
@@ -52,8 +58,8 @@ if TYPE_CHECKING:
 MIN_ISSUES_FOR_WORKERS = 500
 #: Up to this many expert slots a batch scores every (issue, expert) pair densely (see :func:`score_block`).
 DENSE_MAX_SLOTS = 20_000
-#: Cells (issues x expert slots) of one dense block: bounds the memory of a block's float arrays (4 MB each).
-DENSE_BLOCK_CELLS = 1_000_000
+#: Cells (issues x expert slots) of one dense block: bounds the memory of a block's arrays (1 MB per float32 one).
+DENSE_BLOCK_CELLS = 262_144
 
 
 def issue_rows(
@@ -160,8 +166,8 @@ def block_cosines(experts: Collection, rows: Sequence[Row]) -> Float32Array:
 
 
 def _block_travel(issue: Columns, expert: Columns) -> tuple[Float32Array, npt.NDArray[np.bool_]]:
-    # scoring.travel_at for a block of issues (1-d columns) against every expert slot: the same float ops per
-    # cell (float64 squared chord, float32 after), constant rows filled as scoring.travel_constant does.
+    # The travel part and feasibility of a block of issues against every expert slot: scoring.travel_cells for
+    # the issues that need travel (the code scoring.travel_at runs for one issue), travel_constant for the others.
     n_issues, n_slots = len(issue["mode"]), len(expert["has_loc"])
     part = np.empty((n_issues, n_slots), dtype=np.float32)
     ok = np.ones((n_issues, n_slots), dtype=bool)
@@ -169,20 +175,8 @@ def _block_travel(issue: Columns, expert: Columns) -> tuple[Float32Array, npt.ND
     for b in np.flatnonzero(~located).tolist():
         part[b] = travel_constant({"mode": issue["mode"][b]})
     rows = np.flatnonzero(located)
-    if not len(rows):
-        return part, ok
-    q = issue["xyz"][rows]
-    xyz = expert["xyz"]
-    c2 = 2.0 - 2.0 * (q[:, 0:1] * xyz[:, 0] + q[:, 1:2] * xyz[:, 1] + q[:, 2:3] * xyz[:, 2])
-    reach = c2 <= expert["reach_chord2"]
-    region, pref = issue["region"][rows, None], issue["pref"][rows, None]
-    reach |= expert["reach_region"] == np.where(region >= 0, region, -3)  # -3 matches no expert
-    reach |= expert["reach_pref"] == np.where(pref > 0, pref, -3)
-    chord = np.sqrt(np.maximum(c2, 0.0)).astype(np.float32)
-    km = np.arcsin(np.minimum(chord * np.float32(0.5), np.float32(1.0))) * np.float32(2.0 * EARTH_RADIUS_KM)
-    value = np.float32(W.CLOSENESS_KM) / (np.float32(W.CLOSENESS_KM) + km) * reach
-    part[rows] = np.where(expert["has_loc"], value, np.float32(W.NEUTRAL)).astype(np.float32)
-    ok[rows] = reach | (issue["mode"][rows, None] != ONSITE)
+    if len(rows):
+        part[rows], ok[rows] = travel_cells(take(issue, rows), expert)
     return part, ok
 
 

@@ -274,24 +274,29 @@ _TRAVEL_COLUMNS = ("xyz", "reach_chord2", "reach_region", "reach_pref", "has_loc
 
 
 def travel_at(issue: Columns, expert: Columns, slots: npt.NDArray[np.intp]) -> tuple[FloatArray, BoolArray]:
-    """Return the travel part and on-site feasibility of one issue for the given expert slots only.
+    """Return the travel part and on-site feasibility of one issue for the given expert slots only."""
+    return travel_cells(issue, {name: expert[name][slots] for name in _TRAVEL_COLUMNS})
 
-    Same maths as :func:`travel_part`: float64 for the squared chord (metre precision), float32 after.
+
+def travel_cells(issue: Columns, expert: Columns) -> tuple[FloatArray, BoolArray]:
+    """Return the travel part and on-site feasibility of one issue (0-d columns) against experts, or of a block
+    of issues (1-d columns) against them as ``(B, N)`` arrays: the same float operations for every cell.
+
+    Same maths as :func:`travel_part`: float64 for the squared chord (metre precision), float32 after. Meant
+    for issues that :func:`needs_travel`.
     """
-    cols = {name: expert[name][slots] for name in _TRAVEL_COLUMNS}
-    xyz = cols["xyz"]
-    q = issue["xyz"]
-    c2 = 2.0 - 2.0 * (q[0] * xyz[:, 0] + q[1] * xyz[:, 1] + q[2] * xyz[:, 2])
-    reach = c2 <= cols["reach_chord2"]
-    if issue["region"] >= 0:
-        reach |= cols["reach_region"] == issue["region"]
-    if issue["pref"] > 0:
-        reach |= cols["reach_pref"] == issue["pref"]
+    q = issue["xyz"] if issue["xyz"].ndim == 1 else issue["xyz"][:, None, :]
+    region, pref, mode = (_issue_scalar_or_column(issue, name) for name in ("region", "pref", "mode"))
+    xyz = expert["xyz"]
+    c2 = 2.0 - 2.0 * (q[..., 0] * xyz[:, 0] + q[..., 1] * xyz[:, 1] + q[..., 2] * xyz[:, 2])
+    reach = c2 <= expert["reach_chord2"]
+    reach |= expert["reach_region"] == np.where(region >= 0, region, -3)  # -3: no expert's region (-2 = none)
+    reach |= expert["reach_pref"] == np.where(pref > 0, pref, -3)
     chord = np.sqrt(np.maximum(c2, 0.0)).astype(np.float32)
     km = np.arcsin(np.minimum(chord * np.float32(0.5), np.float32(1.0))) * np.float32(2.0 * EARTH_RADIUS_KM)
     part = np.float32(W.CLOSENESS_KM) / (np.float32(W.CLOSENESS_KM) + km) * reach
-    part = np.where(cols["has_loc"], part, np.float32(W.NEUTRAL)).astype(np.float32)
-    return part, np.asarray(reach | (issue["mode"] != ONSITE))
+    part = np.where(expert["has_loc"], part, np.float32(W.NEUTRAL)).astype(np.float32)
+    return part, np.asarray(reach | (mode != ONSITE))
 
 
 #: Added to the travel weight in upper bounds so float rounding can never put an exact score above its bound.
