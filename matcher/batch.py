@@ -289,18 +289,13 @@ def _plain(
         return [[] for _ in chosen]
     at_rows, at_slots = np.array(pair_rows, dtype=np.int64), np.array(pair_slots, dtype=np.int64)
     parts = paired_parts(take(block, at_rows), take(experts.columns, at_slots), remaining[at_slots])
-    values = {"text": text_part(cosine[at_rows, at_slots]).tolist()}
-    values.update({name: value.tolist() for name, value in parts.items()})
-    out: list[list[Candidate]] = []
-    k = 0
-    for lists in chosen:
-        ranked = []
-        for part in lists:
-            for slot, score in part:
-                ranked.append(round_candidate(experts.ids[slot], score, {n: v[k] for n, v in values.items()}))
-                k += 1
-        out.append(ranked)
-    return out
+    names = ("text", *parts)
+    columns = [text_part(cosine[at_rows, at_slots]).tolist(), *(value.tolist() for value in parts.values())]
+    pairs = iter(zip(*columns))  # one tuple of part values per pair, in the order of ``chosen``
+    return [
+        [round_candidate(experts.ids[slot], score, dict(zip(names, next(pairs)))) for part in lists for slot, score in part]
+        for lists in chosen
+    ]
 
 
 def _also(
