@@ -86,7 +86,7 @@ class ExpertScores:
     mask: BoolArray
 
 
-def _combine_views(values: Sequence[Float32Array]) -> Float32Array:
+def combine_views(values: Sequence[Float32Array]) -> Float32Array:
     if len(values) == 1:
         return values[0]
     finite = np.isfinite(values[0]) & np.isfinite(values[1])
@@ -94,7 +94,7 @@ def _combine_views(values: Sequence[Float32Array]) -> Float32Array:
     return np.where(finite, both, np.float32(-np.inf)).astype(np.float32)
 
 
-def _view_weights(views: Views) -> tuple[Mapping[str, float], ...]:
+def view_weights(views: Views) -> tuple[Mapping[str, float], ...]:
     return (views.issue, views.expert) if views.two_sided else (views.issue,)
 
 
@@ -112,7 +112,7 @@ def upper_bound(
             bounds.append(
                 pre + sector_capacity(experts.columns, experts.cache, sector, remaining, weights, travel=best)
             )
-    return _combine_views(bounds)
+    return combine_views(bounds)
 
 
 def exact_at(scores: ExpertScores, experts: Collection, slots: npt.NDArray[np.intp]) -> Float32Array:
@@ -126,7 +126,7 @@ def exact_at(scores: ExpertScores, experts: Collection, slots: npt.NDArray[np.in
         (pre[slots] + base[slots]) + np.float32(w["travel"]) * part
         for pre, base, w in zip(scores.pre, scores.base, scores.weights)
     ]
-    return np.where(ok, _combine_views(views), np.float32(-np.inf)).astype(np.float32)
+    return np.where(ok, combine_views(views), np.float32(-np.inf)).astype(np.float32)
 
 
 def score_experts(
@@ -142,7 +142,7 @@ def score_experts(
     ``cosine`` and ``pre`` may come precomputed from a batch (rows of ``(B, N)`` arrays).
     """
     cosine = experts.cosines(query.row) if cosine is None else cosine
-    weights = _view_weights(views)
+    weights = view_weights(views)
     if pre is None:
         pre = [text_and_roles(query.columns, experts.columns, experts.cache, cosine, w) for w in weights]
     sector = int(query.columns["sector"])
@@ -301,6 +301,11 @@ def _plain_candidate(id: str, score: float, text: float, selected: tuple[Parts, 
     structured, at = selected
     parts = {"text": text}
     parts.update({name: _item(value, at) for name, value in structured.values.items()})
+    return round_candidate(id, score, parts)
+
+
+def round_candidate(id: str, score: float, parts: Mapping[str, float]) -> Candidate:
+    """Return a candidate without reasons: score and parts rounded as every ranking rounds them."""
     return Candidate(id, round(score, _DIGITS), {name: round(value, _DIGITS) for name, value in parts.items()})
 
 

@@ -104,9 +104,15 @@ def mode_part(issue: Columns, expert: Columns) -> tuple[FloatArray, BoolArray]:
     return np.maximum(value, np.float32(0.0)), value >= 0
 
 
+def _dot3(a: npt.NDArray[np.float64], b: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    # x·q written out term by term (no BLAS): the same floats for one issue against many experts and for a
+    # batch's (issue, expert) pairs (see paired_parts), whatever the BLAS kernel would round.
+    return np.asarray(a[..., 0] * b[..., 0] + a[..., 1] * b[..., 1] + a[..., 2] * b[..., 2])
+
+
 def _dot(issue_xyz: npt.NDArray[np.float64], expert_xyz: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     if issue_xyz.ndim == 1:
-        return expert_xyz @ issue_xyz
+        return _dot3(expert_xyz, issue_xyz)
     if expert_xyz.ndim == 1:
         return issue_xyz @ expert_xyz
     return issue_xyz @ expert_xyz.T
@@ -184,6 +190,26 @@ def structured_parts(
     return Parts(values, np.asarray(feasible), km)
 
 
+def paired_parts(issue: Columns, expert: Columns, remaining: npt.NDArray[np.int32]) -> dict[str, FloatArray]:
+    """Return :func:`structured_parts`' values for pairs: ``issue[k]`` with ``expert[k]`` (1-d columns each).
+
+    Element by element the same floats as ``structured_parts`` of issue ``k`` alone (0-d columns) against its
+    experts: a batch builds the parts of every issue's top candidates in one call.
+    """
+    mode, _ = mode_part(issue, expert)
+    c2 = np.maximum(2.0 - 2.0 * _dot3(expert["xyz"], issue["xyz"]), 0.0)
+    known = issue["has_loc"] & expert["has_loc"]
+    closeness = 1.0 / (1.0 + chord2_to_km(c2) * (1.0 / W.CLOSENESS_KM))
+    travel = np.where(known, np.where(reachable(issue, expert, c2), closeness, 0.0), W.NEUTRAL)
+    return {
+        "role": role_part(issue, expert),
+        "sector": sector_part(issue, expert),
+        "mode": mode,
+        "travel": np.where(issue["mode"] == ONLINE, 1.0, travel).astype(np.float32),
+        "capacity": capacity_part(remaining)[0],
+    }
+
+
 def text_part(cosine: FloatArray) -> FloatArray:
     """Rescale cosines: ``min(1, cosine / TEXT_SATURATION)``."""
     return np.asarray(
@@ -248,24 +274,29 @@ _TRAVEL_COLUMNS = ("xyz", "reach_chord2", "reach_region", "reach_pref", "has_loc
 
 
 def travel_at(issue: Columns, expert: Columns, slots: npt.NDArray[np.intp]) -> tuple[FloatArray, BoolArray]:
-    """Return the travel part and on-site feasibility of one issue for the given expert slots only.
+    """Return the travel part and on-site feasibility of one issue for the given expert slots only."""
+    return travel_cells(issue, {name: expert[name][slots] for name in _TRAVEL_COLUMNS})
 
-    Same maths as :func:`travel_part`: float64 for the squared chord (metre precision), float32 after.
+
+def travel_cells(issue: Columns, expert: Columns) -> tuple[FloatArray, BoolArray]:
+    """Return the travel part and on-site feasibility of one issue (0-d columns) against experts, or of a block
+    of issues (1-d columns) against them as ``(B, N)`` arrays: the same float operations for every cell.
+
+    Same maths as :func:`travel_part`: float64 for the squared chord (metre precision), float32 after. Meant
+    for issues that :func:`needs_travel`.
     """
-    cols = {name: expert[name][slots] for name in _TRAVEL_COLUMNS}
-    xyz = cols["xyz"]
-    q = issue["xyz"]
-    c2 = 2.0 - 2.0 * (q[0] * xyz[:, 0] + q[1] * xyz[:, 1] + q[2] * xyz[:, 2])
-    reach = c2 <= cols["reach_chord2"]
-    if issue["region"] >= 0:
-        reach |= cols["reach_region"] == issue["region"]
-    if issue["pref"] > 0:
-        reach |= cols["reach_pref"] == issue["pref"]
+    q = issue["xyz"] if issue["xyz"].ndim == 1 else issue["xyz"][:, None, :]
+    region, pref, mode = (_issue_scalar_or_column(issue, name) for name in ("region", "pref", "mode"))
+    xyz = expert["xyz"]
+    c2 = 2.0 - 2.0 * (q[..., 0] * xyz[:, 0] + q[..., 1] * xyz[:, 1] + q[..., 2] * xyz[:, 2])
+    reach = c2 <= expert["reach_chord2"]
+    reach |= expert["reach_region"] == np.where(region >= 0, region, -3)  # -3: no expert's region (-2 = none)
+    reach |= expert["reach_pref"] == np.where(pref > 0, pref, -3)
     chord = np.sqrt(np.maximum(c2, 0.0)).astype(np.float32)
     km = np.arcsin(np.minimum(chord * np.float32(0.5), np.float32(1.0))) * np.float32(2.0 * EARTH_RADIUS_KM)
     part = np.float32(W.CLOSENESS_KM) / (np.float32(W.CLOSENESS_KM) + km) * reach
-    part = np.where(cols["has_loc"], part, np.float32(W.NEUTRAL)).astype(np.float32)
-    return part, np.asarray(reach | (issue["mode"] != ONSITE))
+    part = np.where(expert["has_loc"], part, np.float32(W.NEUTRAL)).astype(np.float32)
+    return part, np.asarray(reach | (mode != ONSITE))
 
 
 #: Added to the travel weight in upper bounds so float rounding can never put an exact score above its bound.
