@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request, stream_with_context
+from flask import Response, abort, stream_with_context
 from marshmallow import RAISE
 from marshmallow.validate import Length, OneOf, Range
 
@@ -45,7 +45,9 @@ class ExportArgsSchema(StrictSchema):
                              metadata={"description": "支援制度ID"})
 
 
-@bp.route(f"/<any({', '.join(API_KINDS)}):kind>.csv", methods=["GET"])
+@bp.route("/<kind>.csv", methods=["GET"], parameters=[{
+    "in": "path", "name": "kind", "description": "書き出す一覧（opendata は匿名化した集計表）",
+    "schema": {"type": "string", "enum": list(API_KINDS)}}])
 @bp.arguments(ExportArgsSchema, location="query", unknown=RAISE)
 @bp.doc(responses={"200": CSV_DOC})
 @bp.alt_response(401, response="UNAUTHORIZED")
@@ -53,6 +55,8 @@ class ExportArgsSchema(StrictSchema):
 @bp.alt_response(422, response="UNPROCESSABLE_ENTITY")
 def export_csv(args: dict[str, Any], kind: str) -> Response:
     """The rows of one list (issues, requests, engagements, visits, reports, caps) or the open data as CSV."""
+    if kind not in API_KINDS:
+        abort(404)
     user = current_api_user()
     filters = parse_filters(user, {name: str(value) for name, value in args.items()})
     table = exports.export_table(kind, user, filters, {})
