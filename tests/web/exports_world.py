@@ -3,7 +3,7 @@
 北海道: 岩見沢市's issue (titled "=1+1", a formula) engaged with ドローン 太郎 since 2026-10-01: a done on-site visit
 on 11/4 with an acknowledged report whose summary is a formula, an overdue proposed visit on 11/18, a confirmed
 online visit on 12/9 that was moved; 釧路市's issue with a declined (no capacity) and an expired request from
-another expert; an idle expert whose profile is stale. 宮城県: 仙台市's issue engaged with the other expert.
+another expert; an idle expert whose profile is stale (200 days unconfirmed). 宮城県: 仙台市's issue engaged with the other expert.
 """
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def ex(frozen: None, world: World, make_user: Any, make_issue: Any, make_expert:
     other_expert_user = make_user("expert", display_name="釧路 次郎", email="jiro@example.jp")
     other_expert = make_expert(user=other_expert_user, roles=("project_manager",))
     idle_user = make_user("expert", display_name="待機 三郎")
-    make_expert(user=idle_user, last_confirmed_at=NOW - timedelta(days=90))
+    make_expert(user=idle_user, last_confirmed_at=NOW - timedelta(days=200))  # RECONFIRM_AFTER_DAYS is 182
     neighbour_issue = make_issue(municipality_code="012068", title="釧路の観光データ", status="matching",
                                  sector="tourism")
     _requests(neighbour_issue, other_expert.id, world.program.id)

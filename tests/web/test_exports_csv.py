@@ -74,7 +74,7 @@ def test_the_csv_is_streamed_from_a_generator(app, client, ex):
 
 def test_the_rows_are_fetched_in_batches_not_all_at_once(ex, app_ctx):
     seen = []
-    listener = lambda conn, cursor, statement, params, context, many: seen.append(  # noqa: E731
+    listener = lambda conn, cursor, statement, params, context, many: seen.append(
         context.execution_options.get("yield_per"))
     event.listen(db.engine, "before_cursor_execute", listener)
     try:

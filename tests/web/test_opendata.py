@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 
 from tests.web import exports_world
 from tests.web.exports_world import NOW, login
@@ -107,7 +107,7 @@ def test_other_prefectures_and_other_fiscal_years_stay_out(client, ex, published
 def test_the_open_data_answers_as_a_list_of_rows_not_one_query_per_row(ex, published, app_ctx):
     from sqlalchemy import event
     statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    listener = lambda *args: statements.append(args[2])
     event.listen(db.engine, "before_cursor_execute", listener)
     try:
         from web.services.progress.scope import parse_filters

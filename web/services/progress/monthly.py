@@ -17,7 +17,15 @@ from web.codes import ENGAGEMENT_OUTCOMES, STAGES
 from web.dates import fiscal_year_of, format_fiscal_year
 from web.extensions import db
 from web.models import (
-    CapLedger, Engagement, EngagementRequest, Issue, Municipality, Prefecture, SupportProgram, User, Visit,
+    CapLedger,
+    Engagement,
+    EngagementRequest,
+    Issue,
+    Municipality,
+    Prefecture,
+    SupportProgram,
+    User,
+    Visit,
     VisitReport,
 )
 from web.services.progress.exports import Sheet

@@ -17,19 +17,37 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, case, cast, exists, func, or_, select
+from flask import current_app
+from sqlalchemy import ColumnElement, Select, String, and_, case, cast, exists, func, select
 from sqlalchemy.orm import aliased
 
 from web.codes import (
-    DECLINE_REASONS, ENGAGEMENT_OUTCOMES, ENGAGEMENT_STATUSES, ISSUE_STATUSES, REQUEST_STATUSES, SECTORS, STAGES,
-    VISIT_MODES, VISIT_STATUSES,
+    DECLINE_REASONS,
+    ENGAGEMENT_OUTCOMES,
+    ENGAGEMENT_STATUSES,
+    ISSUE_STATUSES,
+    REQUEST_STATUSES,
+    SECTORS,
+    STAGES,
+    VISIT_MODES,
+    VISIT_STATUSES,
 )
 from web.extensions import db
 from web.models import (
-    AuditEvent, CapLedger, Engagement, EngagementRequest, ExpertProfile, Issue, Municipality, SupportProgram, User,
-    Visit, VisitReport,
+    AuditEvent,
+    CapLedger,
+    Engagement,
+    EngagementRequest,
+    ExpertLoad,
+    ExpertProfile,
+    ExpertSector,
+    Issue,
+    Municipality,
+    SupportProgram,
+    User,
+    Visit,
+    VisitReport,
 )
-from web.models.expert import RECONFIRM_AFTER
 from web.services.errors import NotFound
 from web.services.progress.scope import JST, ProgressFilters, expert_ids_query, issue_ids_query, towns_query
 from web.services.validation import InvalidInput
@@ -129,11 +147,12 @@ def parse_month(raw: str) -> date | None:
 # --- the kinds ----------------------------------------------------------------------------------------------
 
 def _issues(user: User, filters: ProgressFilters, narrow: Narrowing, now: datetime) -> Select[Any]:
-    _, fy_end = filters.fy_bounds_utc
+    start, end = filters.fy_bounds_utc
+    posted = func.coalesce(Issue.published_at, Issue.created_at)
     query = (select(Issue.id, Issue.title, Municipality.name, Issue.sector, Issue.status, Issue.stage,
                     Issue.published_at, Issue.created_at)
              .join(Municipality, Municipality.code == Issue.municipality_code)
-             .where(Issue.id.in_(issue_ids_query(user, filters)), Issue.created_at < fy_end)
+             .where(Issue.id.in_(issue_ids_query(user, filters)), posted >= start, posted < end)
              .order_by(Issue.id.desc()))
     if narrow.get("status"):
         query = query.where(Issue.status == narrow.get("status"))
@@ -194,14 +213,16 @@ def _visits(user: User, filters: ProgressFilters, narrow: Narrowing, now: dateti
              .join(town, town.code == Visit.municipality_code)
              .join(ExpertProfile, ExpertProfile.id == Visit.expert_id)
              .outerjoin(VisitReport, VisitReport.visit_id == Visit.id)
-             .where(*engagement_scope(user, filters), Visit.fiscal_year == filters.fiscal_year)
+             .where(*engagement_scope(user, filters))
              .order_by(Visit.starts_at, Visit.id))
     if narrow.get("status"):
         query = query.where(Visit.status == narrow.get("status"))
     month = parse_month(narrow.get("month") or "")
-    if month is not None:
+    if month is not None:  # a month names its own fiscal year (the dashboard's month may lie outside the filters')
         start, end = month_bounds(month)
         query = query.where(Visit.starts_at >= start, Visit.starts_at < end)
+    else:
+        query = query.where(Visit.fiscal_year == filters.fiscal_year)
     if narrow.get("overdue") == "1":
         query = query.where(Visit.status.in_(OPEN_VISIT), Visit.starts_at < now - OVERDUE_AFTER)
     if narrow.get("moved") == "1":
@@ -252,22 +273,26 @@ def _caps(user: User, filters: ProgressFilters, narrow: Narrowing, now: datetime
 
 
 def _experts(user: User, filters: ProgressFilters, narrow: Narrowing, now: datetime) -> Select[Any]:
+    """Experts as the dashboard counts them (experts_use): registered in the prefecture (and the sector filter);
+    idle = no active engagement and nothing booked this month; stale = not confirmed for RECONFIRM_AFTER_DAYS."""
     active = (select(func.count(Engagement.id))
               .where(Engagement.expert_id == ExpertProfile.id, Engagement.status == "active")
               .correlate(ExpertProfile).scalar_subquery())
-    engaged_here = select(Engagement.expert_id).where(*engagement_scope(user, filters))
-    stale_before = now - RECONFIRM_AFTER
-    in_scope: ColumnElement[bool] = ExpertProfile.id.in_(engaged_here)
-    if user.role in ("coordinator", "admin"):
-        in_scope = or_(ExpertProfile.prefecture_code == filters.prefecture_code, in_scope)
+    booked = func.coalesce(ExpertLoad.booked, 0)
+    stale_before = now - timedelta(days=int(current_app.config["RECONFIRM_AFTER_DAYS"]))
+    this_month = now.astimezone(JST).date().replace(day=1)
     query = (select(ExpertProfile.id, ExpertProfile.display_name, ExpertProfile.home_label,
-                    ExpertProfile.monthly_capacity, active, ExpertProfile.last_confirmed_at,
+                    func.coalesce(ExpertLoad.capacity, ExpertProfile.monthly_capacity), booked, active,
+                    ExpertProfile.last_confirmed_at,
                     case((ExpertProfile.last_confirmed_at < stale_before, "要確認"), else_=""))
-             .join(User, User.id == ExpertProfile.user_id)
-             .where(in_scope, User.active.is_(True))
-             .order_by(ExpertProfile.id))
+             .outerjoin(ExpertLoad, and_(ExpertLoad.expert_id == ExpertProfile.id, ExpertLoad.month == this_month))
+             .where(ExpertProfile.prefecture_code == filters.prefecture_code)
+             .order_by(ExpertProfile.display_name, ExpertProfile.id))
+    if filters.sector:
+        query = query.where(exists().where(ExpertSector.expert_id == ExpertProfile.id,
+                                           ExpertSector.sector == filters.sector))
     if narrow.get("idle") == "1":
-        query = query.where(active == 0)
+        query = query.where(active == 0, booked == 0)
     if narrow.get("stale") == "1":
         query = query.where(ExpertProfile.last_confirmed_at < stale_before)
     return query
@@ -296,8 +321,8 @@ KINDS: dict[str, ListKind] = {
         C("支援制度"), C("市町村コード"), C("市町村"), C("年度"), C("現地訪問の上限（回）"), C("現地訪問の実施（回）"),
         C("現地訪問の予定（回）"), C("現地訪問の残り（回）"), C("オンラインの上限（分）"), C("オンラインの実施（分）"),
         C("オンラインの予定（分）"), C("オンラインの残り（分）")), _caps, {}),
-    "experts": ListKind("外部デジタル人材", (C("人材ID"), C("氏名"), C("拠点"), C("月の対応可能数"), C("支援中の件数"),
-                                         C("最終確認日時"), C("プロフィール")),
+    "experts": ListKind("外部デジタル人材", (C("人材ID"), C("氏名"), C("拠点"), C("今月の対応可能数"), C("今月の予定数"),
+                                         C("支援中の件数"), C("最終確認日時"), C("プロフィール")),
                         _experts, {"idle": FLAG, "stale": FLAG}),
 }
 NARROWING_LABELS = {"status": "状態", "decline_reason": "辞退の理由", "outcome": "成果", "month": "月",
