@@ -94,3 +94,28 @@ def test_a_page_holds_per_page_rows_and_counts_them_all(ex, app_ctx):
     filters = parse_filters(ex.coordinator, {"fiscal_year": "2026"})
     second = rows.list_page("visits", ex.coordinator, filters, rows.Narrowing(), 2, per_page=2)
     assert (second.total, second.pages, [row[0] for row in second.rows]) == (3, 2, [ex.moved.id])
+
+
+def test_the_statements_of_a_list_page_do_not_grow_with_its_rows(app, client, ex):
+    from sqlalchemy import event
+
+    from tests.web.booking_world import add_visits, at
+    from web.extensions import db
+
+    def statements(url: str) -> int:
+        db.session.expire_all()  # both requests load the signed-in user afresh
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    login(client, ex.coordinator)
+    before = statements(f"/coordinator/lists/visits?{FY}")
+    for month in (1, 2):  # two a month: the expert's monthly capacity
+        add_visits(ex.engagement, [at(2027, month, 3), at(2027, month, 10)], mode="online", minutes=30)
+    after = statements(f"/coordinator/lists/visits?{FY}")
+    assert after == before
