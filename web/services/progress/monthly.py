@@ -129,8 +129,8 @@ def _requests(user: User, filters: ProgressFilters, w: _Windows) -> tuple[Count,
 
 def _engagements(user: User, filters: ProgressFilters, w: _Windows) -> tuple[Count, ...]:
     e = Engagement
-    query = select(*w.day_sums(e.start_on), *w.sums(e.ended_at, e.status == "completed"), *w.sums(e.ended_at, e.status == "cancelled")
-                   ).where(*engagement_scope(user, filters))
+    query = select(*w.day_sums(e.start_on), *w.sums(e.ended_at, e.status == "completed"),
+                   *w.sums(e.ended_at, e.status == "cancelled")).where(*engagement_scope(user, filters))
     return _counts(("支援の開始", "支援の完了", "支援の中止"), db.session.execute(query).one())
 
 

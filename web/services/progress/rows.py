@@ -8,7 +8,8 @@ here, so every renderer shows the same text.
 
 Scope (scope.py): issues the user may see that the filters cover; requests, engagements, visits and reports hang
 off those issues (and, for an expert, off their own profile); caps are the ledger rows of the filtered towns (an
-officer's own town only); experts are those living in the prefecture or engaged on a covered issue.
+officer's own town only, none for an expert); experts are those registered in the prefecture, as the dashboard's
+experts figure counts them.
 """
 from __future__ import annotations
 
@@ -274,7 +275,10 @@ def _caps(user: User, filters: ProgressFilters, narrow: Narrowing, now: datetime
 
 def _experts(user: User, filters: ProgressFilters, narrow: Narrowing, now: datetime) -> Select[Any]:
     """Experts as the dashboard counts them (experts_use): registered in the prefecture (and the sector filter);
-    idle = no active engagement and nothing booked this month; stale = not confirmed for RECONFIRM_AFTER_DAYS."""
+    idle = no active engagement and nothing booked this month; stale = not confirmed for RECONFIRM_AFTER_DAYS.
+    Only coordinators and admins list experts."""
+    if user.role not in ("coordinator", "admin"):
+        raise NotFound("外部デジタル人材の一覧は見つかりません。")
     active = (select(func.count(Engagement.id))
               .where(Engagement.expert_id == ExpertProfile.id, Engagement.status == "active")
               .correlate(ExpertProfile).scalar_subquery())
