@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from tests.web import exports_world
+from tests.web.booking_world import add_visits, at
 from tests.web.exports_world import FORMULA, login
+from web.extensions import db
 from web.services.progress import rows
 from web.services.progress.scope import parse_filters
 
@@ -97,15 +100,10 @@ def test_a_page_holds_per_page_rows_and_counts_them_all(ex, app_ctx):
 
 
 def test_the_statements_of_a_list_page_do_not_grow_with_its_rows(app, client, ex):
-    from sqlalchemy import event
-
-    from tests.web.booking_world import add_visits, at
-    from web.extensions import db
-
     def statements(url: str) -> int:
         db.session.expire_all()  # both requests load the signed-in user afresh
         seen: list[str] = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        listener = lambda *args: seen.append(args[2])
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
             assert client.get(url).status_code == 200

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from tests.web import exports_world
 from tests.web.exports_world import NOW, login
@@ -105,7 +106,6 @@ def test_other_prefectures_and_other_fiscal_years_stay_out(client, ex, published
 
 
 def test_the_open_data_answers_as_a_list_of_rows_not_one_query_per_row(ex, published, app_ctx):
-    from sqlalchemy import event
     statements = []
     listener = lambda *args: statements.append(args[2])
     event.listen(db.engine, "before_cursor_execute", listener)

@@ -31,7 +31,8 @@ def list_rows(kind: str) -> str | tuple[str, int]:
         rows.get_kind(kind)
         filters = parse_filters(current_user, request.args)
         narrowing = rows.parse_narrowing(kind, request.args)
-        listing = rows.list_page(kind, current_user, filters, narrowing, rows.parse_page(request.args.get("page")))
+        page = rows.parse_page(request.args.get("page"))
+        listing = rows.list_page(kind, current_user, filters, narrowing, page)
     except NotFound:
         abort(404)
     except InvalidInput as error:

@@ -120,8 +120,8 @@ def _counts(labels: tuple[str, ...], row: Any) -> tuple[Count, ...]:
 def _requests(user: User, filters: ProgressFilters, w: _Windows) -> tuple[Count, ...]:
     r = EngagementRequest
     query = select(*w.sums(r.created_at), *w.sums(r.responded_at, r.status == "accepted"),
-                   *w.sums(r.responded_at, r.status == "declined"), *w.sums(r.responded_at, r.status == "expired")
-                   ).where(r.issue_id.in_(issue_ids_query(user, filters)))
+                   *w.sums(r.responded_at, r.status == "declined"),
+                   *w.sums(r.responded_at, r.status == "expired")).where(r.issue_id.in_(issue_ids_query(user, filters)))
     if filters.program_id is not None:
         query = query.where(r.program_id == filters.program_id)
     return _counts(("依頼の送信", "依頼の承諾", "依頼の辞退", "依頼の期限切れ"), db.session.execute(query).one())
@@ -166,7 +166,8 @@ def _caps(filters: ProgressFilters) -> tuple[CapRow, ...]:
                     ledger.online_reserved_minutes)
              .join(Municipality, Municipality.code == ledger.municipality_code)
              .join(SupportProgram, SupportProgram.id == ledger.program_id)
-             .where(ledger.municipality_code.in_(towns_query(filters)), ledger.fiscal_year == filters.fiscal_year)
+             .where(ledger.municipality_code.in_(towns_query(filters)),
+                    ledger.fiscal_year == filters.fiscal_year)
              .order_by(ledger.municipality_code, SupportProgram.name))
     if filters.program_id is not None:
         query = query.where(ledger.program_id == filters.program_id)
@@ -181,7 +182,8 @@ def _caps(filters: ProgressFilters) -> tuple[CapRow, ...]:
 def _highlights(user: User, filters: ProgressFilters, w: _Windows) -> tuple[Highlight, ...]:
     query = (select(Visit.starts_at, Issue.title, Municipality.name, VisitReport.stage, VisitReport.summary)
              .join(Visit, Visit.id == VisitReport.visit_id).join(Engagement, Engagement.id == Visit.engagement_id)
-             .join(Issue, Issue.id == Engagement.issue_id).join(Municipality, Municipality.code == Visit.municipality_code)
+             .join(Issue, Issue.id == Engagement.issue_id)
+             .join(Municipality, Municipality.code == Visit.municipality_code)
              .where(*engagement_scope(user, filters), VisitReport.acknowledged_at.is_not(None),
                     Visit.starts_at >= w.month_start, Visit.starts_at < w.end)
              .order_by(Visit.starts_at.desc(), VisitReport.id.desc()).limit(HIGHLIGHTS))

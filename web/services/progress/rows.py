@@ -183,7 +183,8 @@ def _requests(user: User, filters: ProgressFilters, narrow: Narrowing, now: date
 
 
 def _engagements(user: User, filters: ProgressFilters, narrow: Narrowing, now: datetime) -> Select[Any]:
-    query = (select(Engagement.id, Issue.title, Municipality.name, ExpertProfile.display_name, SupportProgram.name,
+    query = (select(Engagement.id, Issue.title, Municipality.name, ExpertProfile.display_name,
+                    SupportProgram.name,
                     Engagement.start_on, Engagement.end_on, Engagement.status, Engagement.outcome,
                     Engagement.stage_at_start)
              .join(Issue, Issue.id == Engagement.issue_id)
@@ -219,7 +220,7 @@ def _visits(user: User, filters: ProgressFilters, narrow: Narrowing, now: dateti
     if narrow.get("status"):
         query = query.where(Visit.status == narrow.get("status"))
     month = parse_month(narrow.get("month") or "")
-    if month is not None:  # a month names its own fiscal year (the dashboard's month may lie outside the filters')
+    if month is not None:  # a month names its own fiscal year (the dashboard's month may lie outside the filters)
         start, end = month_bounds(month)
         query = query.where(Visit.starts_at >= start, Visit.starts_at < end)
     else:
@@ -263,10 +264,12 @@ def _caps(user: User, filters: ProgressFilters, narrow: Narrowing, now: datetime
                     ledger.onsite_cap, ledger.onsite_used, ledger.onsite_reserved,
                     _remaining(ledger.onsite_cap, ledger.onsite_used, ledger.onsite_reserved),
                     ledger.online_cap_minutes, ledger.online_used_minutes, ledger.online_reserved_minutes,
-                    _remaining(ledger.online_cap_minutes, ledger.online_used_minutes, ledger.online_reserved_minutes))
+                    _remaining(ledger.online_cap_minutes, ledger.online_used_minutes,
+                               ledger.online_reserved_minutes))
              .join(SupportProgram, SupportProgram.id == ledger.program_id)
              .join(Municipality, Municipality.code == ledger.municipality_code)
-             .where(ledger.municipality_code.in_(towns_query(filters)), ledger.fiscal_year == filters.fiscal_year)
+             .where(ledger.municipality_code.in_(towns_query(filters)),
+                    ledger.fiscal_year == filters.fiscal_year)
              .order_by(ledger.municipality_code, SupportProgram.name))
     if filters.program_id is not None:
         query = query.where(ledger.program_id == filters.program_id)
@@ -289,7 +292,8 @@ def _experts(user: User, filters: ProgressFilters, narrow: Narrowing, now: datet
                     func.coalesce(ExpertLoad.capacity, ExpertProfile.monthly_capacity), booked, active,
                     ExpertProfile.last_confirmed_at,
                     case((ExpertProfile.last_confirmed_at < stale_before, "要確認"), else_=""))
-             .outerjoin(ExpertLoad, and_(ExpertLoad.expert_id == ExpertProfile.id, ExpertLoad.month == this_month))
+             .outerjoin(ExpertLoad, and_(ExpertLoad.expert_id == ExpertProfile.id,
+                                         ExpertLoad.month == this_month))
              .where(ExpertProfile.prefecture_code == filters.prefecture_code)
              .order_by(ExpertProfile.display_name, ExpertProfile.id))
     if filters.sector:
@@ -390,8 +394,8 @@ def list_page(kind: str, user: User, filters: ProgressFilters, narrowing: Narrow
     spec, query = _query(kind, user, filters, narrowing, now)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows = db.session.execute(query.offset((page - 1) * per_page).limit(per_page))
-    return ListPage(kind, spec.title, tuple(c.label for c in spec.columns), tuple(_typed(spec, r) for r in rows),
-                    int(total), page, per_page, narrowing)
+    return ListPage(kind, spec.title, tuple(c.label for c in spec.columns),
+                    tuple(_typed(spec, r) for r in rows), int(total), page, per_page, narrowing)
 
 
 def headings(kind: str) -> tuple[str, ...]:
