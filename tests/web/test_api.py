@@ -90,6 +90,7 @@ EXPECTED_OPERATIONS = {
     "/api/v1/visits/{visit_id}": {"get", "patch"},
     "/api/v1/visits/{visit_id}/report": {"post"},
     "/api/v1/dashboard": {"get"},
+    "/api/v1/exports/{kind}.csv": {"get"},
 }
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 

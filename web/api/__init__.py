@@ -18,7 +18,7 @@ from flask import Flask
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from web.api import auth, booking, dashboard, experts, issues, me, programs
+from web.api import auth, booking, dashboard, experts, exports, issues, me, programs
 from web.api.errors import API_PREFIX, PROBLEM_JSON, problem_for_routing_error
 from web.api.schemas import DocumentRules, ProblemSchema
 from web.extensions import csrf
@@ -72,7 +72,8 @@ def init_api(app: Flask) -> None:
     api.spec.components.security_scheme(auth.BEARER_SCHEME, {
         "type": "http", "scheme": "bearer", "description": "POST /api/v1/auth/token で取得したアクセストークン",
     })
-    for blueprint in (auth.bp, issues.bp, experts.bp, programs.bp, me.bp, *booking.blueprints, dashboard.bp):
+    for blueprint in (auth.bp, issues.bp, experts.bp, programs.bp, me.bp, *booking.blueprints, dashboard.bp,
+                      exports.bp):
         csrf.exempt(blueprint)
         api.register_blueprint(blueprint)
     app.before_request(problem_for_routing_error)
