@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
 
-from flask import abort, current_app, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -34,14 +33,9 @@ LIST_KINDS = ("issues", "requests", "engagements", "visits", "reports", "caps", 
 
 
 def list_url(kind: str, filters: ProgressFilters, **narrow: object) -> str:
-    """The list behind a figure: the same filters plus the figure's narrowing arguments (e.g. status=declined).
-
-    Until the lists are mounted (another branch) the same address is built by hand, so links keep their target.
-    """
+    """The list behind a figure: the same filters plus the figure's narrowing arguments (e.g. status=declined)."""
     args: dict[str, Any] = {**filters.query_args(), **{k: str(v) for k, v in narrow.items() if v is not None}}
-    if "coordinator.list_rows" in current_app.view_functions:
-        return url_for("coordinator.list_rows", kind=kind, **args)
-    return f"/coordinator/lists/{kind}?{urlencode(args)}"
+    return url_for("coordinator.list_rows", kind=kind, **args)
 
 
 def count_text(found: Iterable[Count], unit: str = "件") -> str:
