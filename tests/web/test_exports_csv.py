@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 import types
 
 import openpyxl
@@ -70,6 +71,27 @@ def test_the_csv_is_streamed_from_a_generator(app, client, ex):
     assert response.is_streamed and "Content-Length" not in response.headers
     assert isinstance(sent[-1].response, types.GeneratorType)  # what the view returned: lines made as read
     assert len(parse_csv(response)) == 1 + 3
+
+
+def test_a_download_longer_than_one_batch_is_read_to_the_end(app, client, ex, monkeypatch):
+    # As a server runs it: no application context outside the request (the tests' own one would keep the request's
+    # session open), so the response is read after Flask has torn the request's session down. More rows than one
+    # batch make the stream fetch again (on PostgreSQL from a server-side cursor, which must still exist).
+    monkeypatch.setattr(rows, "STREAM_BATCH", 1)
+    login(client, ex.coordinator)
+    read: dict[str, object] = {}
+
+    def outside_the_tests_context() -> None:
+        try:
+            read["rows"] = parse_csv(client.get("/coordinator/exports/visits.csv?fiscal_year=2026"))
+        except Exception as error:  # the assertion below shows it
+            read["error"] = error
+
+    worker = threading.Thread(target=outside_the_tests_context)
+    worker.start()
+    worker.join()
+    assert "error" not in read, read.get("error")
+    assert len(read["rows"]) == 1 + 3
 
 
 def test_the_rows_are_fetched_in_batches_not_all_at_once(ex, app_ctx):

@@ -404,10 +404,19 @@ def headings(kind: str) -> tuple[str, ...]:
 
 def iter_rows(kind: str, user: User, filters: ProgressFilters, narrowing: Narrowing, *,
               now: datetime | None = None) -> Iterator[tuple[Any, ...]]:
-    """Every row of the list, fetched STREAM_BATCH at a time (the query is built before the first row)."""
+    """Every row of the list, fetched STREAM_BATCH at a time.
+
+    The query is built (and its arguments checked) now, but runs at the first row: a streamed response is read
+    after the view has returned, when Flask has already torn down the request's session (and with it, on
+    PostgreSQL, the server-side cursor of ``yield_per``); the stream's own session lives until the last row.
+    """
     spec, query = _query(kind, user, filters, narrowing, now)
-    result = db.session.execute(query.execution_options(yield_per=STREAM_BATCH))
-    return (_typed(spec, row) for row in result)
+
+    def stream() -> Iterator[tuple[Any, ...]]:
+        for row in db.session.execute(query.execution_options(yield_per=STREAM_BATCH)):
+            yield _typed(spec, row)
+
+    return stream()
 
 
 __all__ = ["KINDS", "ListPage", "Narrowing", "get_kind", "headings", "iter_rows", "list_page", "month_bounds",
