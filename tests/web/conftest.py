@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -91,6 +92,24 @@ def _empty_tables() -> None:
         conn.execute(_RESTART_SEQUENCES)
 
 
+_SQLITE_SCHEMA: list[sqlite3.Connection] = []  # the empty schema, made once per test process
+
+
+def _create_sqlite_schema() -> None:
+    """The schema in the app's in-memory database: db.create_all() the first time, then a copy of that empty
+    database through SQLite's backup API (≈1 ms instead of ≈40 ms of DDL per test)."""
+    if not _SQLITE_SCHEMA:
+        db.create_all()
+    with db.engine.connect() as conn:
+        database = conn.connection.driver_connection
+        if not _SQLITE_SCHEMA:
+            template = sqlite3.connect(":memory:", check_same_thread=False)
+            database.backup(template)
+            _SQLITE_SCHEMA.append(template)
+        else:
+            _SQLITE_SCHEMA[0].backup(database)
+
+
 class _SharedBytecodeCache(BytecodeCache):
     """Compiled templates kept for the whole test process: each test's new app would compile every template it
     renders again (the same sources, the same environment settings); Jinja checks each source's checksum."""
@@ -120,7 +139,7 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
         app.jinja_env.bytecode_cache = _TEMPLATES
         if database_url.startswith("sqlite"):
             with app.app_context():
-                db.create_all()
+                _create_sqlite_schema()
         apps.append(app)
         return app
 
