@@ -37,9 +37,11 @@ run: seed
 	@echo "http://$(HOST):$(PORT) で起動します（Ctrl+C で停止）"
 	SESSION_COOKIE_SECURE=false $(BIN)/flask run --host $(HOST) --port $(PORT)
 
-## make test: the whole suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set)
+## make test: the whole suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set), on one pytest-xdist
+## worker per CPU core (TEST_WORKERS=0 runs it in one process; tests/conftest.py gives each worker its own database)
+TEST_WORKERS ?= auto
 test: install-dev
-	@$(BIN)/python -m pytest; rc=$$?; \
+	@$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; fi; \
 	exit $$rc
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -10,8 +11,10 @@ import freezegun
 import pytest
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import create_engine, text
 
+from tests.databases import ensure_database
 from tests.web.booking_fixtures import people, program  # noqa: F401  (shared booking fixtures)
 from web import create_app
 from web.config import TestConfig, normalise_database_url
@@ -53,7 +56,8 @@ def _test_config(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Yield the URL of an empty schema on each backend; PostgreSQL's schema is built once."""
+    """Yield the URL of an empty schema on each backend; PostgreSQL's schema is built once (per xdist worker, in
+    the worker's own database: tests/conftest.py points TEST_DATABASE_URL at it)."""
     if request.param == "sqlite":
         yield "sqlite://"
         return
@@ -61,6 +65,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     if not raw:
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL run skipped")
     url = normalise_database_url(raw)
+    ensure_database(url)
     engine = create_engine(url)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
@@ -71,10 +76,56 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     engine.dispose()
 
 
+# Every sequence of the schema back to its start, as TRUNCATE ... RESTART IDENTITY would.
+_RESTART_SEQUENCES = text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
+    " FROM pg_sequences WHERE schemaname = current_schema()"
+)
+
+
 def _empty_tables() -> None:
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    """Delete every row (children first) and restart every sequence: a test's handful of rows goes in ≈20 ms,
+    where TRUNCATE of the 26 tables took 250-500 ms (it makes new files for every table and index)."""
     with db.engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        conn.execute(_RESTART_SEQUENCES)
+
+
+_SQLITE_SCHEMA: list[sqlite3.Connection] = []  # the empty schema, made once per test process
+
+
+def _create_sqlite_schema() -> None:
+    """The schema in the app's in-memory database: db.create_all() the first time, then a copy of that empty
+    database through SQLite's backup API (≈1 ms instead of ≈40 ms of DDL per test)."""
+    if not _SQLITE_SCHEMA:
+        db.create_all()
+    with db.engine.connect() as conn:
+        database = conn.connection.driver_connection
+        if not _SQLITE_SCHEMA:
+            template = sqlite3.connect(":memory:", check_same_thread=False)
+            database.backup(template)
+            _SQLITE_SCHEMA.append(template)
+        else:
+            _SQLITE_SCHEMA[0].backup(database)
+
+
+class _SharedBytecodeCache(BytecodeCache):
+    """Compiled templates kept for the whole test process: each test's new app would compile every template it
+    renders again (the same sources, the same environment settings); Jinja checks each source's checksum."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if (data := self._store.get(bucket.key)) is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _SharedBytecodeCache()
 
 
 @pytest.fixture
@@ -85,9 +136,10 @@ def make_app(database_url: str) -> Iterator[Callable[..., Flask]]:
     def factory(**overrides: Any) -> Flask:
         app = create_app(_test_config(SQLALCHEMY_DATABASE_URI=database_url, **overrides))
         app.test_client_class = FreshUserClient
+        app.jinja_env.bytecode_cache = _TEMPLATES
         if database_url.startswith("sqlite"):
             with app.app_context():
-                db.create_all()
+                _create_sqlite_schema()
         apps.append(app)
         return app
 
