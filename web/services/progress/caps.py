@@ -17,8 +17,29 @@ from web.models import CapLedger, Municipality, SupportProgram, User
 from web.services.progress.scope import ProgressFilters, towns_query
 
 
+class CapAmounts:
+    """What remains of a town's caps: shared by the dashboard's cap rows and the monthly report's."""
+
+    onsite_cap: int | None
+    onsite_used: int
+    onsite_reserved: int
+    online_cap_hours: float | None
+    online_used_hours: float
+    online_reserved_hours: float
+
+    @property
+    def onsite_remaining(self) -> int | None:
+        return None if self.onsite_cap is None else self.onsite_cap - self.onsite_used - self.onsite_reserved
+
+    @property
+    def online_remaining_hours(self) -> float | None:
+        if self.online_cap_hours is None:
+            return None
+        return round(self.online_cap_hours - self.online_used_hours - self.online_reserved_hours, 1)
+
+
 @dataclass(frozen=True)
-class CapRow:
+class CapRow(CapAmounts):
     program_id: int
     program_name: str
     municipality_code: str
@@ -30,16 +51,6 @@ class CapRow:
     online_used_hours: float
     online_reserved_hours: float
     state: str  # ok | near | at
-
-    @property
-    def onsite_remaining(self) -> int | None:
-        return None if self.onsite_cap is None else self.onsite_cap - self.onsite_used - self.onsite_reserved
-
-    @property
-    def online_remaining_hours(self) -> float | None:
-        if self.online_cap_hours is None:
-            return None
-        return round(self.online_cap_hours - self.online_used_hours - self.online_reserved_hours, 1)
 
     @property
     def state_label(self) -> str:

@@ -28,6 +28,7 @@ from web.models import (
     Visit,
     VisitReport,
 )
+from web.services.progress.caps import CapAmounts
 from web.services.progress.exports import Sheet
 from web.services.progress.rows import engagement_scope, month_bounds
 from web.services.progress.scope import JST, ProgressFilters, issue_ids_query, towns_query
@@ -45,7 +46,7 @@ class Count:
 
 
 @dataclass(frozen=True)
-class CapRow:
+class CapRow(CapAmounts):
     municipality_code: str
     municipality_name: str
     program_name: str
@@ -55,16 +56,6 @@ class CapRow:
     online_cap_hours: float | None
     online_used_hours: float
     online_reserved_hours: float
-
-    @property
-    def onsite_remaining(self) -> int | None:
-        return None if self.onsite_cap is None else self.onsite_cap - self.onsite_used - self.onsite_reserved
-
-    @property
-    def online_remaining_hours(self) -> float | None:
-        if self.online_cap_hours is None:
-            return None
-        return round(self.online_cap_hours - self.online_used_hours - self.online_reserved_hours, 1)
 
 
 @dataclass(frozen=True)
