@@ -103,6 +103,19 @@ def test_joint_candidates_name_the_towns_they_would_join_and_the_shared_terms(wo
     assert in_sorachi == [] and expert == []  # one town left in the region: nothing to join
 
 
+def test_joint_groups_kept_for_the_index_are_found_anew_when_an_issue_changes(world, make_user, app):
+    with app.test_request_context():
+        coordinator = make_user("coordinator")
+        first = gaps.joint_candidates(coordinator, _filters())
+        assert gaps.joint_candidates(coordinator, _filters()) == first  # kept: the same answer
+        world["wild_b"].status = "withdrawn"  # the index takes the change in on the next call
+        db.session.commit()
+        assert gaps.joint_candidates(coordinator, _filters()) == []
+        world["wild_b"].status = "open"
+        db.session.commit()
+        assert gaps.joint_candidates(coordinator, _filters()) == first
+
+
 def test_the_partial_renders_both_tables_with_captions_and_links_to_candidate_pages(world, make_user, app):
     with app.test_request_context():
         coordinator = make_user("coordinator")

@@ -116,6 +116,7 @@ class _IndexHolder:
     builder: threading.Thread | None = None
     refitter: threading.Thread | None = None
     rankings: _RankingMemo | None = None
+    joint: _JointMemo | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,18 @@ class _RankingMemo:
         return self.snapshot is snapshot and self.remaining == remaining and self.stale == stale
 
 
+@dataclass(frozen=True)
+class _JointMemo:
+    """Joint-issue groups and their shared terms kept for one index snapshot (they depend on nothing else): keyed
+    by the ids of the issues searched, and by the issues of a group."""
+
+    snapshot: object
+    groups: dict[tuple[str, ...], list[JointGroup]] = field(default_factory=dict)
+    terms: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
+
+
+#: Entries a joint memo holds (per kind) before it is emptied.
+JOINT_MEMO_ENTRIES = 2_000
 #: Entries a ranking memo holds before it is emptied (a few pages' worth at 10× the demo volume).
 RANKING_MEMO_ENTRIES = 20_000
 #: Monthly plans a memo holds (one per prefecture and set of curations).
@@ -418,6 +431,37 @@ def top_candidates(issues: Sequence[Issue], limit: int = 3, *,
     """
     if not issues:
         return {}
+    rankable, rankings, remaining, curations = _batch_rankings(issues, limit, explain)
+    ids = [issue.id for issue in issues]
+    # Names and roles are what batch pages show: the other relations stay lazy (loaded only if a page reads them).
+    profiles = _profiles({int(c.id) for ranked in rankings for c in ranked}, full=False)
+    shortlisted: dict[int, set[int]] = {}
+    for issue_id, expert_id in db.session.execute(select(ShortlistEntry.issue_id, ShortlistEntry.expert_id).where(
+            ShortlistEntry.issue_id.in_(ids))):
+        shortlisted.setdefault(issue_id, set()).add(expert_id)
+    views: dict[int, list[CandidateView]] = {issue.id: [] for issue in issues}
+    for (issue, _), ranked in zip(rankable, rankings):
+        views[issue.id] = _make_views(ranked, profiles, remaining, curations.get(issue.id, {}),
+                                      shortlisted.get(issue.id, set()))
+    return views
+
+
+def best_candidates(issues: Sequence[Issue]) -> dict[int, Candidate | None]:
+    """The best-ranked expert of each issue (as `top_candidates(issues, 1)` ranks them), without loading profiles:
+    for figures that need only the score (the dashboard's supply gaps)."""
+    if not issues:
+        return {}
+    rankable, rankings, _, _ = _batch_rankings(issues, 1, False)
+    best: dict[int, Candidate | None] = {issue.id: None for issue in issues}
+    best.update({issue.id: ranked[0] for (issue, _), ranked in zip(rankable, rankings) if ranked})
+    return best
+
+
+def _batch_rankings(issues: Sequence[Issue], limit: int, explain: bool) -> tuple[
+        list[tuple[Issue, IssueRecord | str]], list[list[Candidate]], dict[str, int],
+        dict[int, dict[str, CandidateCuration]]]:
+    """The batch ranking behind `top_candidates`: (rankable issues, their rankings sorted pins first, remaining
+    capacity, curations by issue)."""
     matcher = get_matcher()
     remaining = remaining_capacity()
     ids = [issue.id for issue in issues]
@@ -455,17 +499,7 @@ def top_candidates(issues: Sequence[Issue], limit: int = 3, *,
     rankings = [list(kept[n]) for n in range(len(rankable))]  # copies: the memo's lists are never sorted in place
     for ranked, pinned in zip(rankings, pins):
         ranked.sort(key=lambda c, pinned=pinned: (c.id not in pinned, -c.score, c.id))
-    # Names and roles are what batch pages show: the other relations stay lazy (loaded only if a page reads them).
-    profiles = _profiles({int(c.id) for ranked in rankings for c in ranked}, full=False)
-    shortlisted: dict[int, set[int]] = {}
-    for issue_id, expert_id in db.session.execute(select(ShortlistEntry.issue_id, ShortlistEntry.expert_id).where(
-            ShortlistEntry.issue_id.in_(ids))):
-        shortlisted.setdefault(issue_id, set()).add(expert_id)
-    views: dict[int, list[CandidateView]] = {issue.id: [] for issue in issues}
-    for (issue, _), ranked in zip(rankable, rankings):
-        views[issue.id] = _make_views(ranked, profiles, remaining, curations.get(issue.id, {}),
-                                      shortlisted.get(issue.id, set()))
-    return views
+    return rankable, rankings, remaining, curations
 
 
 def _ranking_memo(matcher: Matcher, remaining: dict[str, int], stale: set[str]) -> _RankingMemo:
@@ -614,9 +648,44 @@ def joint_groups(prefecture_code: str) -> list[JointGroup]:
 
 
 def _joint_groups(matcher: Matcher, prefecture_code: str) -> list[JointGroup]:
-    ids = [i for i in _open_issue_ids(prefecture_code) if i in matcher.issues_.slots]
-    # Without shared terms: those are explained only for the groups shown (joint_group_views, matcher.group_terms).
-    return find_joint_issues(matcher, ids, top_terms=0) if len(ids) > 1 else []
+    return find_joint_groups(matcher, _open_issue_ids(prefecture_code))
+
+
+def _joint_memo(matcher: Matcher) -> _JointMemo:
+    holder = _holder()
+    memo = holder.joint
+    if memo is None or memo.snapshot is not matcher.snapshot:
+        memo = holder.joint = _JointMemo(matcher.snapshot)
+    return memo
+
+
+def find_joint_groups(matcher: Matcher, issue_ids: Iterable[str]) -> list[JointGroup]:
+    """Return the joint-issue groups among the given (indexed) issues, kept per index snapshot.
+
+    Found without shared terms: those are explained only for the groups shown (`joint_terms`).
+    """
+    ids = tuple(sorted({i for i in issue_ids if i in matcher.issues_.slots}, key=int))
+    if len(ids) < 2:
+        return []
+    memo = _joint_memo(matcher)
+    found = memo.groups.get(ids)
+    if found is None:
+        if len(memo.groups) >= JOINT_MEMO_ENTRIES:
+            memo.groups.clear()
+        found = memo.groups[ids] = find_joint_issues(matcher, list(ids), top_terms=0)
+    return found
+
+
+def joint_terms(matcher: Matcher, group: JointGroup) -> list[str]:
+    """Return the terms that carry a group's similarity (at most JOINT_TERMS), kept per index snapshot."""
+    memo = _joint_memo(matcher)
+    key = tuple(group.issue_ids)
+    terms = memo.terms.get(key)
+    if terms is None:
+        if len(memo.terms) >= JOINT_MEMO_ENTRIES:
+            memo.terms.clear()
+        terms = memo.terms[key] = list(group_terms(matcher, group, limit=JOINT_TERMS))
+    return list(terms)
 
 
 @dataclass
@@ -671,6 +740,5 @@ def joint_group_views(prefecture_code: str) -> list[JointGroupView]:
     ids = {int(i) for g in groups for i in g.issue_ids}
     issues = {i.id: i for i in db.session.scalars(select(Issue).where(Issue.id.in_(ids)).options(
         selectinload(Issue.municipality)))}
-    return [JointGroupView([issues[int(i)] for i in group.issue_ids], group.similarity,
-                           group_terms(matcher, group, limit=JOINT_TERMS))
+    return [JointGroupView([issues[int(i)] for i in group.issue_ids], group.similarity, joint_terms(matcher, group))
             for group in groups]

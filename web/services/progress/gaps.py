@@ -22,10 +22,9 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from matcher import find_joint_issues, group_terms
 from web.codes import ROLES, SECTORS
 from web.extensions import db
-from web.models import Issue, User
+from web.models import ExpertRole, Issue, User
 from web.services import matching
 from web.services.errors import ServiceError
 from web.services.progress.scope import ProgressFilters, issue_ids_query
@@ -81,28 +80,40 @@ def _open_issues(user: User, filters: ProgressFilters, statuses: Iterable[str]) 
     return list(db.session.scalars(query))
 
 
+def _roles_of(expert_ids: set[int]) -> dict[int, tuple[str, ...]]:
+    """The roles of the given experts, in one query (the gap table names the best candidate's roles)."""
+    found: dict[int, list[str]] = {}
+    if expert_ids:
+        for expert_id, role in db.session.execute(select(ExpertRole.expert_id, ExpertRole.role).where(
+                ExpertRole.expert_id.in_(sorted(expert_ids)))):
+            found.setdefault(expert_id, []).append(role)
+    return {expert_id: tuple(sorted(roles)) for expert_id, roles in found.items()}
+
+
 def _counts(keys: Iterable[str], label: Callable[[str], str]) -> tuple[Count, ...]:
     counted = Counter(keys)
     return tuple((key, label(key), n) for key, n in sorted(counted.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def supply_gaps(user: User, filters: ProgressFilters) -> SupplyGaps:
-    """Return the open issues in scope whose best candidate is weak, counted by wanted role, sector and region."""
+def supply_gaps(user: User, filters: ProgressFilters, seeking: list[Issue] | None = None) -> SupplyGaps:
+    """Return the open issues in scope whose best candidate is weak, counted by wanted role, sector and region.
+
+    `seeking`: the issues in scope still looking for an expert, when the caller has loaded them already.
+    """
     threshold = float(current_app.config["SUPPLY_GAP_SCORE"])
     if user.role == "expert":
         return SupplyGaps(threshold, 0, (), (), (), ())
-    issues = _open_issues(user, filters, matching.RANKABLE_STATUSES)
-    tops = matching.top_candidates(issues, limit=1)
+    issues = _open_issues(user, filters, matching.RANKABLE_STATUSES) if seeking is None else seeking
+    tops = matching.best_candidates(issues)
+    weak_issues = [i for i in issues if (best := tops.get(i.id)) is None or round(best.score, 4) < threshold]
+    roles = _roles_of({int(best.id) for i in weak_issues if (best := tops.get(i.id)) is not None})
     weak = []
-    for issue in issues:
-        best = tops.get(issue.id) or []
-        score = best[0].score if best else None
-        if score is not None and score >= threshold:
-            continue
+    for issue in weak_issues:
+        best = tops.get(issue.id)
         town = issue.municipality
         weak.append(WeakIssue(issue.id, issue.title, town.code, town.name, town.subprefecture, issue.sector,
-                              tuple(sorted(issue.wanted_roles)), score,
-                              tuple(sorted(best[0].expert.roles)) if best else ()))
+                              tuple(sorted(issue.wanted_roles)), None if best is None else round(best.score, 4),
+                              roles.get(int(best.id), ()) if best is not None else ()))
     weak.sort(key=lambda w: (w.best_score is not None, w.best_score or 0.0, w.issue_id))
     return SupplyGaps(
         threshold, len(issues), tuple(weak),
@@ -112,24 +123,25 @@ def supply_gaps(user: User, filters: ProgressFilters) -> SupplyGaps:
     )
 
 
-def joint_candidates(user: User, filters: ProgressFilters) -> list[JointCandidate]:
+def joint_candidates(user: User, filters: ProgressFilters, seeking: list[Issue] | None = None) -> list[JointCandidate]:
     """Return groups of open issues in scope, from different towns, that describe the same need (most similar
-    first), with the towns they would join and up to matching.JOINT_TERMS shared terms each."""
+    first), with the towns they would join and up to matching.JOINT_TERMS shared terms each.
+
+    `seeking`: as for `supply_gaps` (only the published ones, status open, are grouped).
+    """
     if user.role == "expert":
         return []
     matcher = matching.get_matcher()
-    issues = {i.id: i for i in _open_issues(user, filters, ("open",))}
-    ids = [str(i) for i in issues if str(i) in matcher.issues_.slots]
-    if len(ids) < 2:
-        return []
-    groups = find_joint_issues(matcher, ids, top_terms=0)
+    loaded = _open_issues(user, filters, ("open",)) if seeking is None else seeking
+    issues = {i.id: i for i in loaded if i.status == "open"}
+    groups = matching.find_joint_groups(matcher, (str(i) for i in issues))
     candidates = []
     for group in groups:
         members = [issues[int(i)] for i in group.issue_ids]
         candidates.append(JointCandidate(
             tuple(i.id for i in members), tuple(i.title for i in members),
             tuple(i.municipality_code for i in members), tuple(i.municipality.name for i in members),
-            group.similarity, tuple(group_terms(matcher, group, limit=matching.JOINT_TERMS))))
+            group.similarity, tuple(matching.joint_terms(matcher, group))))
     return candidates
 
 
@@ -149,6 +161,7 @@ def matching_figures(user: User, filters: ProgressFilters) -> MatchingFigures:
     to come back shortly instead of failing the whole dashboard.
     """
     try:
-        return MatchingFigures(supply_gaps(user, filters), tuple(joint_candidates(user, filters)))
+        seeking = [] if user.role == "expert" else _open_issues(user, filters, matching.RANKABLE_STATUSES)
+        return MatchingFigures(supply_gaps(user, filters, seeking), tuple(joint_candidates(user, filters, seeking)))
     except ServiceError as error:
         return MatchingFigures(None, (), str(error))
