@@ -84,7 +84,8 @@ def parse_month(raw: str | None) -> date | None:
         return None
     try:
         year, month = raw.split("-")
-        if not (year.isascii() and year.isdigit() and month.isascii() and month.isdigit() and len(year) == 4):
+        if not (year.isascii() and year.isdigit() and month.isascii() and month.isdigit() and len(year) == 4
+                and len(month) <= 2):
             raise ValueError
         value = date(int(year), int(month), 1)
     except ValueError:
