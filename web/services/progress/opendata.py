@@ -6,8 +6,10 @@ only controlled codes (municipality, sector, role), their official labels and co
 suppressed (docs/opendata.md):
 
 - primary: a count of 1 or 2 is published blank (0 is published: it names nobody);
-- secondary: in each row the engagements column is the sum of the five status columns; when exactly one of them
-  is blank, the smallest other non-zero one is blanked too, so the sum does not give the blank one back.
+- secondary: in each row the engagements column is the sum of the five status columns; when any of them is
+  blank, the total is blanked too. A total next to blanks gives them back whenever it pins them (3 = 1+1+1,
+  5 = 1+1+3, and a part blanked to protect a lone blank is known to be ≥ 3, so 4 = 1+3), and any rule choosing
+  which further part to blank by its value tells an outsider something about the values.
 No totals across rows are published (an engagement counts under each role its expert holds, so rows over roles
 do not add up to engagements anyway).
 """
@@ -58,16 +60,15 @@ def _month_key(filters: ProgressFilters) -> Any:
 
 
 def suppress(counts: tuple[int, ...]) -> tuple[int | None, ...]:
-    """Primary suppression (1–2 → None), then secondary within the row (total = sum of the parts)."""
+    """Primary suppression (1–2 → None), then secondary within the row: the total goes blank with any part.
+
+    The blank parts are then only known to be 1 or 2 each; with no total (and no totals across rows) nothing
+    ties them to the shown parts. Whether the total is blank depends only on whether a part is, which the
+    published row shows anyway.
+    """
     shown: list[int | None] = [None if 0 < n < MIN_COUNT else n for n in counts]
-    total, parts = shown[0], list(range(1, len(shown)))
-    hidden = [i for i in parts if shown[i] is None]
-    if total is not None and len(hidden) == 1:
-        candidates = [i for i in parts if shown[i] is not None and counts[i] > 0]
-        if candidates:
-            shown[min(candidates, key=lambda i: (counts[i], i))] = None
-        else:  # cannot happen (the one hidden part would equal the shown total), kept as a guard
-            shown[0] = None
+    if any(value is None for value in shown[1:]):
+        shown[0] = None
     return tuple(shown)
 
 
