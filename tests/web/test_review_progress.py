@@ -6,6 +6,7 @@ import itertools
 import pytest
 
 from tests.web import progress_world as world_module
+from tests.web.test_api import api_as
 from web.services.progress import opendata
 
 progress_world = world_module.progress_world  # the fixture, by name
@@ -37,3 +38,18 @@ def test_blank_open_data_counts_cannot_be_worked_out_from_the_total(counts):
     published = opendata.suppress(counts)
     assert all(value is None or not 0 < value < opendata.MIN_COUNT for value in published)
     assert _recoverable(published) == set()
+
+
+def test_the_open_data_refuses_a_program_filter_whose_difference_would_give_back_suppressed_counts(
+        client, auth, progress_world):
+    """Rows are per month x town x sector x role, not per program: with program 1 showing 3 solved and the
+    whole table 4, the one solved engagement of the other programs (suppressed there) is 4 - 3 = 1."""
+    query = f"fiscal_year=2026&program_id={progress_world.program.id}"
+    auth.login(progress_world.coordinator.email)
+    response = client.get(f"/coordinator/exports/opendata.csv?{query}")
+    assert response.status_code == 400 and "支援制度で絞り込めません" in response.get_data(as_text=True)
+    client.post("/auth/logout")
+    api = api_as(client, progress_world.coordinator)
+    assert api.get(f"/exports/opendata.csv?{query}").status_code == 422
+    assert api.get("/exports/opendata.csv?fiscal_year=2026").status_code == 200
+    assert api.get(f"/exports/engagements.csv?{query}").status_code == 200

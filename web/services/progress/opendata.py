@@ -27,6 +27,7 @@ from web.extensions import db
 from web.models import Engagement, ExpertRole, Issue, Municipality, User
 from web.services.errors import NotFound
 from web.services.progress.scope import ProgressFilters, issue_ids_query
+from web.services.validation import InvalidInput
 
 #: Counts below this (and above 0) are suppressed.
 MIN_COUNT = 3
@@ -76,6 +77,11 @@ def opendata_rows(user: User, filters: ProgressFilters) -> Iterator[OpenDataRow]
     """The suppressed table for the filters (engagements that started in the fiscal year)."""
     if user.role not in ("coordinator", "officer", "admin"):
         raise NotFound("オープンデータは見つかりません。")
+    if filters.program_id is not None:
+        # Rows are not per program: the difference between the table with and without a program filter would give
+        # back the counts suppressed in the other programs (differencing), so the filter is refused.
+        raise InvalidInput({"program_id": [("オープンデータは支援制度で絞り込めません（制度の有無で比べると、"
+                                            "秘匿した小さな数が引き算で分かってしまうため）。")]})
     month = _month_key(filters)
     status = Engagement.status
 
@@ -93,8 +99,6 @@ def opendata_rows(user: User, filters: ProgressFilters) -> Iterator[OpenDataRow]
                     Engagement.start_on >= filters.fy_start, Engagement.start_on <= filters.fy_end)
              .group_by(month, Issue.municipality_code, Municipality.name, Issue.sector, ExpertRole.role)
              .order_by(month, Issue.municipality_code, Issue.sector, ExpertRole.role))
-    if filters.program_id is not None:
-        query = query.where(Engagement.program_id == filters.program_id)
     result = db.session.execute(query)
     return (OpenDataRow(row[0], row[1], row[2], row[3], row[4], suppress(tuple(int(n or 0) for n in row[5:])))
             for row in result)
