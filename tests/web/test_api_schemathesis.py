@@ -50,7 +50,9 @@ def _within_stored_data(role: str, case: Any) -> Any:
         case.query["municipality_code"] = OWN_TOWN  # a stored town the officer and the coordinator may read
         return case
     if case.operation.path == "/api/v1/exports/{kind}.csv" and isinstance(case.query, dict):
-        if "program_id" in case.query:  # a stored program ("one of the programs" is said in words only)
+        if (case.path_parameters or {}).get("kind") == "opendata":  # refuses a program filter (said in words)
+            case.query.pop("program_id", None)
+        elif "program_id" in case.query:  # a stored program ("one of the programs" is said in words only)
             case.query["program_id"] = db.session.scalar(select(SupportProgram.id).order_by(SupportProgram.id))
         return case
     if isinstance(body, dict) and case.operation.path == "/api/v1/requests" and method == "POST":

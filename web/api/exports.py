@@ -42,7 +42,8 @@ class ExportArgsSchema(StrictSchema):
     sector = Text(validate=OneOf(list(SECTORS), error="sector は {choices} のいずれかで指定してください。"),
                   metadata={"enum": list(SECTORS), "description": "分野"})
     program_id = QueryNumber(validate=Range(min=1, max=2147483647, error="program_id は1以上の整数で指定してください。"),
-                             metadata={"description": "支援制度ID"})
+                             metadata={"description": "支援制度ID（opendata では使えません: 422。制度の有無の差から"
+                                                      "秘匿した数が分かるため）"})
 
 
 @bp.route("/<kind>.csv", methods=["GET"], parameters=[{
