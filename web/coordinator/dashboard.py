@@ -11,19 +11,15 @@ from typing import Any
 
 from flask import abort, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from web.auth.access import role_required
 from web.codes import SECTORS
 from web.coordinator import bp
-from web.dates import fiscal_year_of, today_jst
-from web.extensions import db
-from web.models import Municipality, Prefecture, SupportProgram
 from web.services.errors import NotFound
 from web.services.progress.common import Count
 from web.services.progress.dashboard import build_dashboard, parse_month
 from web.services.progress.gaps import matching_figures
-from web.services.progress.scope import ProgressFilters, parse_filters
+from web.services.progress.scope import ProgressFilters, filter_choices, parse_filters
 from web.services.validation import InvalidInput
 
 #: The list pages behind the figures (web/coordinator/lists.py, route coordinator.list_rows).
@@ -44,22 +40,6 @@ def count_text(found: Iterable[Count], unit: str = "件") -> str:
     return "、".join(parts) if parts else "なし"
 
 
-def _choices(filters: ProgressFilters) -> dict[str, object]:
-    """The filter form's options: three queries, whatever the data."""
-    towns = db.session.execute(select(Municipality.code, Municipality.name, Municipality.subprefecture)
-                               .where(Municipality.prefecture_code == filters.prefecture_code)
-                               .order_by(Municipality.code)).all()
-    prefectures = (db.session.execute(select(Prefecture.code, Prefecture.name).order_by(Prefecture.code)).all()
-                   if current_user.role == "admin" else [])
-    programs = db.session.execute(select(SupportProgram.id, SupportProgram.name)
-                                  .order_by(SupportProgram.id)).all()
-    current = fiscal_year_of(today_jst())
-    years = sorted({*range(current - 3, current + 2), filters.fiscal_year}, reverse=True)
-    regions = sorted({t.subprefecture for t in towns if t.subprefecture})
-    return {"towns": towns, "regions": regions, "prefectures": prefectures, "programs": programs,
-            "years": years, "sectors": SECTORS}
-
-
 @bp.route("/coordinator/dashboard")
 @role_required("coordinator", "admin")
 def dashboard() -> tuple[str, int] | str:
@@ -78,4 +58,4 @@ def dashboard() -> tuple[str, int] | str:
     return render_template("coordinator/dashboard.html", board=board, filters=filters, list_url=list_url,
                            prev_month=f"{previous:%Y-%m}", next_month=f"{following:%Y-%m}", expert_rows=EXPERT_ROWS,
                            count_text=count_text, matching=matching_figures(current_user, filters),
-                           **_choices(filters))
+                           choices=filter_choices(current_user, filters), sectors=SECTORS)

@@ -18,7 +18,7 @@ from web.models import Prefecture, User
 from web.services.errors import NotFound
 from web.services.progress import towns
 from web.services.progress.engagement_progress import engagement_progress
-from web.services.progress.scope import ProgressFilters, parse_filters
+from web.services.progress.scope import ProgressFilters, filter_choices, parse_filters
 from web.services.validation import InvalidInput
 
 
@@ -60,12 +60,11 @@ def map_page() -> str | tuple[str, int]:
     prefecture = db.session.get(Prefecture, filters.prefecture_code)
     if prefecture is None:
         abort(404)
-    choices = towns.map_choices(_me(), filters)
-    this_year = fiscal_year_of(today_jst())
+    choices = filter_choices(_me(), filters)
     return render_template(
         "coordinator/map.html", filters=filters, metric=metric, metric_label=towns.METRICS[metric],
         metrics=towns.METRICS, rows=rows, choices=choices,
-        fiscal_years=list(range(this_year + 1, this_year - 5, -1)), classes=classes, class_counts=counts, prefecture=prefecture,
+        classes=classes, class_counts=counts, prefecture=prefecture,
         fiscal_year_label=format_fiscal_year(filters.fiscal_year),
         top=sorted((r for r in rows if (r.town.value(metric) or 0) > 0),
                    key=lambda r: (-(r.town.value(metric) or 0), r.town.code))[:3],

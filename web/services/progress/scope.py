@@ -17,7 +17,7 @@ from web.codes import SECTORS
 from web.dates import fiscal_year_of, today_jst
 from web.extensions import db
 from web.models import (
-    Engagement, EngagementRequest, ExpertProfile, Issue, IssueCoOwner, Municipality, SupportProgram, User,
+    Engagement, EngagementRequest, ExpertProfile, Issue, IssueCoOwner, Municipality, Prefecture, SupportProgram, User,
 )
 from web.services.errors import NotFound
 from web.services.issues import _query_visible as visible_issues_query
@@ -171,3 +171,32 @@ def expert_ids_query(user: User) -> Select[tuple[int]] | None:
     if user.role == "expert":
         return select(ExpertProfile.id).where(ExpertProfile.user_id == user.id)
     return None
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """What a filter form offers (the dashboard's and the map's): fiscal years, the prefecture's 振興局 and towns,
+    the programs, and for an admin the prefectures that have a town in the service."""
+
+    years: list[int]
+    regions: list[str]
+    towns: list[tuple[str, str, str | None]]  # (code, name, 振興局)
+    programs: list[tuple[int, str]]
+    prefectures: list[tuple[str, str]]
+
+
+def filter_choices(user: User, filters: ProgressFilters) -> FilterChoices:
+    """The options of the filter forms: three queries (four for an admin), whatever the data."""
+    towns = [(code, name, region) for code, name, region in db.session.execute(
+        select(Municipality.code, Municipality.name, Municipality.subprefecture)
+        .where(Municipality.prefecture_code == filters.prefecture_code).order_by(Municipality.code))]
+    prefectures = [(code, name) for code, name in db.session.execute(
+        select(Prefecture.code, Prefecture.name).where(Prefecture.code.in_(select(Municipality.prefecture_code)))
+        .order_by(Prefecture.code))] if user.role == "admin" else []
+    programs = [(pk, name) for pk, name in db.session.execute(
+        select(SupportProgram.id, SupportProgram.name).order_by(SupportProgram.id))]
+    current = fiscal_year_of(today_jst())
+    years = sorted({*range(current - 3, current + 2), filters.fiscal_year}, reverse=True)
+    regions = sorted({region for _, _, region in towns if region})
+    return FilterChoices(years, regions, towns, programs, prefectures)
+

@@ -204,27 +204,6 @@ def format_value(metric: str, value: float | None) -> str:
     return f"{int(value or 0)}件"
 
 
-@dataclass(frozen=True)
-class MapChoices:
-    """What the map's form offers: the prefecture's regions (振興局) and, for an admin, the prefectures."""
-
-    regions: list[str]
-    prefectures: list[tuple[str, str]]
-
-
-def map_choices(user: User, filters: ProgressFilters) -> MapChoices:
-    regions = [region for region in db.session.scalars(
-        select(Municipality.subprefecture).distinct()
-        .where(Municipality.prefecture_code == filters.prefecture_code, Municipality.subprefecture.is_not(None))
-        .order_by(Municipality.subprefecture)) if region]
-    prefectures: list[tuple[str, str]] = []
-    if user.role == "admin":
-        prefectures = list(db.session.execute(
-            select(Prefecture.code, Prefecture.name)
-            .where(Prefecture.code.in_(select(Municipality.prefecture_code))).order_by(Prefecture.code)))
-    return MapChoices(regions, prefectures)
-
-
 # ------------------------------------------------------------------ a town's record (its municipality page)
 
 
