@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from web.auth.access import role_required
 from web.codes import SECTORS
-from web.coordinator import bp
+from web.coordinator import bp, refused
 from web.services.errors import NotFound
 from web.services.progress.common import Count
 from web.services.progress.dashboard import build_dashboard, parse_month
@@ -48,10 +48,8 @@ def dashboard() -> tuple[str, int] | str:
         month = parse_month(request.args.get("month"))
     except NotFound:
         abort(404)
-    except InvalidInput as refused:
-        hint = " ".join(message for messages in refused.errors.values() for message in messages)
-        return render_template("errors/error.html", code=400, title="絞り込みの条件を確認してください",
-                               hint=hint), 400
+    except InvalidInput as error:
+        return refused(error, "絞り込みの条件を確認してください")
     board = build_dashboard(current_user, filters, month=month)
     previous = (board.month - timedelta(days=1)).replace(day=1)
     following = (board.month + timedelta(days=32)).replace(day=1)

@@ -5,8 +5,8 @@ from flask import Response, abort, request, send_file, stream_with_context
 from flask_login import current_user
 
 from web.auth.access import role_required
-from web.coordinator import bp
-from web.coordinator.lists import DESK, refused
+from web.coordinator import bp, refused
+from web.coordinator.lists import DESK
 from web.services.errors import NotFound
 from web.services.progress import exports
 from web.services.progress.scope import parse_filters

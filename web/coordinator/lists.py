@@ -7,7 +7,7 @@ from flask import abort, render_template, request
 from flask_login import current_user
 
 from web.auth.access import role_required
-from web.coordinator import bp
+from web.coordinator import bp, refused
 from web.dates import format_date_weekday, format_datetime_weekday
 from web.services.errors import NotFound
 from web.services.progress import rows
@@ -15,13 +15,6 @@ from web.services.progress.scope import parse_filters
 from web.services.validation import InvalidInput
 
 DESK = ("coordinator", "admin")
-
-
-def refused(error: InvalidInput) -> tuple[str, int]:
-    """A 400 page that says in Japanese which argument to fix."""
-    hint = " ".join(message for messages in error.errors.values() for message in messages)
-    return render_template("errors/error.html", code=400, title="指定された条件を読み取れませんでした",
-                           hint=hint or str(error)), 400
 
 
 @bp.route("/coordinator/lists/<kind>")

@@ -7,8 +7,8 @@ from flask import Response, abort, render_template, request, send_file
 from flask_login import current_user
 
 from web.auth.access import role_required
-from web.coordinator import bp
-from web.coordinator.lists import DESK, refused
+from web.coordinator import bp, refused
+from web.coordinator.lists import DESK
 from web.dates import today_jst
 from web.services.errors import NotFound
 from web.services.progress import exports, monthly

@@ -11,7 +11,7 @@ from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
 from web.auth.access import role_required
-from web.coordinator import bp
+from web.coordinator import bp, refused
 from web.dates import fiscal_year_of, format_fiscal_year, today_jst
 from web.extensions import db
 from web.models import Prefecture, User
@@ -26,9 +26,7 @@ def _me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def _bad_request(messages: list[str]) -> tuple[str, int]:
-    return render_template("errors/error.html", code=400, title="表示する条件を確認してください",
-                           hint=" ".join(messages)), 400
+MAP_REFUSED = "表示する条件を確認してください"
 
 
 @dataclass(frozen=True)
@@ -45,12 +43,13 @@ class MapRow:
 def map_page() -> str | tuple[str, int]:
     metric = request.args.get("metric", "open_issues")
     if metric not in towns.METRICS:
-        return _bad_request(["表示する数値は「未解決の課題」「支援中の案件」「上限の使用率」から選んでください。"])
+        return refused(InvalidInput({"metric": ["表示する数値は「未解決の課題」「支援中の案件」「上限の使用率」から選んでください。"]}),
+                       MAP_REFUSED)
     try:
         filters = parse_filters(_me(), request.args)
         figures = towns.town_figures(_me(), filters)
     except InvalidInput as error:
-        return _bad_request([m for messages in error.errors.values() for m in messages])
+        return refused(error, MAP_REFUSED)
     except NotFound:
         abort(404)
     rows = [MapRow(t, towns.format_value(metric, t.value(metric)), towns.class_of(metric, t.value(metric)))
