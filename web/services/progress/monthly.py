@@ -39,7 +39,9 @@ SUMMARY_CHARS = 200
 
 
 @dataclass(frozen=True)
-class Count:
+class MonthCount:
+    """One line of the report: this month's count and the fiscal year's so far."""
+
     label: str
     month: int
     year_to_date: int
@@ -72,8 +74,8 @@ class MonthlyReport:
     prefecture_name: str
     month: date
     filters: ProgressFilters
-    activity: tuple[Count, ...]
-    outcomes: tuple[Count, ...]
+    activity: tuple[MonthCount, ...]
+    outcomes: tuple[MonthCount, ...]
     caps: tuple[CapRow, ...]
     highlights: tuple[Highlight, ...]
 
@@ -104,11 +106,11 @@ class _Windows:
         return func.coalesce(func.sum(case((inside, 1), else_=0)), 0)
 
 
-def _counts(labels: tuple[str, ...], row: Any) -> tuple[Count, ...]:
-    return tuple(Count(label, int(row[2 * i]), int(row[2 * i + 1])) for i, label in enumerate(labels))
+def _counts(labels: tuple[str, ...], row: Any) -> tuple[MonthCount, ...]:
+    return tuple(MonthCount(label, int(row[2 * i]), int(row[2 * i + 1])) for i, label in enumerate(labels))
 
 
-def _requests(user: User, filters: ProgressFilters, w: _Windows) -> tuple[Count, ...]:
+def _requests(user: User, filters: ProgressFilters, w: _Windows) -> tuple[MonthCount, ...]:
     r = EngagementRequest
     query = select(*w.sums(r.created_at), *w.sums(r.responded_at, r.status == "accepted"),
                    *w.sums(r.responded_at, r.status == "declined"),
@@ -118,14 +120,14 @@ def _requests(user: User, filters: ProgressFilters, w: _Windows) -> tuple[Count,
     return _counts(("依頼の送信", "依頼の承諾", "依頼の辞退", "依頼の期限切れ"), db.session.execute(query).one())
 
 
-def _engagements(user: User, filters: ProgressFilters, w: _Windows) -> tuple[Count, ...]:
+def _engagements(user: User, filters: ProgressFilters, w: _Windows) -> tuple[MonthCount, ...]:
     e = Engagement
     query = select(*w.day_sums(e.start_on), *w.sums(e.ended_at, e.status == "completed"),
                    *w.sums(e.ended_at, e.status == "cancelled")).where(*engagement_scope(user, filters))
     return _counts(("支援の開始", "支援の完了", "支援の中止"), db.session.execute(query).one())
 
 
-def _visits(user: User, filters: ProgressFilters, w: _Windows) -> tuple[Count, ...]:
+def _visits(user: User, filters: ProgressFilters, w: _Windows) -> tuple[MonthCount, ...]:
     v = Visit
     query = (select(*w.sums(v.starts_at, (v.status == "done") & (v.mode == "onsite")),
                     *w.sums(v.starts_at, (v.status == "done") & (v.mode == "online")),
@@ -136,14 +138,14 @@ def _visits(user: User, filters: ProgressFilters, w: _Windows) -> tuple[Count, .
                    db.session.execute(query).one())
 
 
-def _reports(user: User, filters: ProgressFilters, w: _Windows) -> tuple[Count, ...]:
+def _reports(user: User, filters: ProgressFilters, w: _Windows) -> tuple[MonthCount, ...]:
     query = (select(*w.sums(VisitReport.created_at), *w.sums(VisitReport.acknowledged_at))
              .join(Visit, Visit.id == VisitReport.visit_id).join(Engagement, Engagement.id == Visit.engagement_id)
              .where(*engagement_scope(user, filters)))
     return _counts(("訪問報告の提出", "訪問報告の確認"), db.session.execute(query).one())
 
 
-def _outcomes(user: User, filters: ProgressFilters, w: _Windows) -> tuple[Count, ...]:
+def _outcomes(user: User, filters: ProgressFilters, w: _Windows) -> tuple[MonthCount, ...]:
     e = Engagement
     query = select(*(part for code in ENGAGEMENT_OUTCOMES for part in w.sums(e.ended_at, e.outcome == code))
                    ).where(*engagement_scope(user, filters))
